@@ -1,0 +1,1 @@
+export { LlamaCppModel, type LlamaCppOptions } from "./llama-cpp-model.js";

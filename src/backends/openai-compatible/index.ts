@@ -1,0 +1,1 @@
+export { OpenAICompatibleModel, type OpenAICompatibleOptions } from "./openai-compatible-model.js";

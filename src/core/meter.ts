@@ -1,0 +1,130 @@
+import { BudgetExhaustedError, ConfigError } from "./errors.js";
+import type {
+  CompletionRequest,
+  CompletionResponse,
+  LanguageModel,
+  ScoreRequest,
+  ScoreResponse,
+} from "./model.js";
+import type { Problem } from "./prompt.js";
+import type { ScoreResult, Scorer } from "./scorer.js";
+import { addUsage, emptyUsage, type Usage } from "./usage.js";
+
+/** Explicit compute budget of one strategy run. Unset fields are unlimited. */
+export interface Budget {
+  /** Most tokens the policy model may generate, summed over all samples. */
+  maxCompletionTokens?: number;
+  /** Most policy-model calls. */
+  maxCalls?: number;
+  /** Wall-clock limit in milliseconds from the start of the run. */
+  maxWallMs?: number;
+}
+
+/** Checks a budget's fields and throws a {@link ConfigError} naming the bad one. */
+export function validateBudget(budget: Budget): Budget {
+  for (const [key, value] of Object.entries(budget)) {
+    if (value === undefined) continue;
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new ConfigError(`budget.${key} must be a positive number, got ${value}`);
+    }
+  }
+  return budget;
+}
+
+/**
+ * Counts every token and call of one run, in one place: the model and scorers a strategy sees are
+ * wrapped by {@link ComputeMeter.model} and {@link ComputeMeter.scorer}. It also enforces the budget:
+ * a call that the budget cannot cover throws {@link BudgetExhaustedError}, and `maxTokens` is clamped
+ * so that the generated total never exceeds `maxCompletionTokens`.
+ */
+export class ComputeMeter {
+  /** Policy-model usage. */
+  readonly usage: Usage = emptyUsage();
+  /** Scorer usage (reward models, judges), kept apart so reports can show both. */
+  readonly scorerUsage: Usage = emptyUsage();
+  readonly budget: Budget;
+  private readonly startedAt: number;
+
+  constructor(budget: Budget = {}) {
+    this.budget = validateBudget(budget);
+    this.startedAt = Date.now();
+  }
+
+  /** Milliseconds since the run started. */
+  elapsedMs(): number {
+    return Date.now() - this.startedAt;
+  }
+
+  /** Policy tokens still allowed (Infinity when unlimited). */
+  remainingTokens(): number {
+    const max = this.budget.maxCompletionTokens;
+    return max === undefined ? Number.POSITIVE_INFINITY : Math.max(0, max - this.usage.completionTokens);
+  }
+
+  /** Why the budget is spent, or null while it is not. */
+  exhaustedReason(): string | null {
+    const { maxCompletionTokens, maxCalls, maxWallMs } = this.budget;
+    if (maxCompletionTokens !== undefined && this.usage.completionTokens >= maxCompletionTokens) {
+      return `token budget of ${maxCompletionTokens} spent`;
+    }
+    if (maxCalls !== undefined && this.usage.calls >= maxCalls) return `call budget of ${maxCalls} spent`;
+    if (maxWallMs !== undefined && this.elapsedMs() >= maxWallMs)
+      return `time budget of ${maxWallMs} ms spent`;
+    return null;
+  }
+
+  /** True once any budget limit is reached. */
+  exhausted(): boolean {
+    return this.exhaustedReason() !== null;
+  }
+
+  /** Wraps a policy model so that its calls are counted and budgeted. */
+  model(inner: LanguageModel): LanguageModel {
+    const meter = this;
+    const wrapped: LanguageModel = {
+      id: inner.id,
+      capabilities: inner.capabilities,
+      async complete(request: CompletionRequest): Promise<CompletionResponse> {
+        const reason = meter.exhaustedReason();
+        if (reason) throw new BudgetExhaustedError(reason);
+        const n = request.n ?? 1;
+        const perSample = Math.floor(meter.remainingTokens() / n);
+        if (perSample < 1) throw new BudgetExhaustedError(`token budget too small for ${n} more samples`);
+        const maxTokens = Math.min(request.maxTokens ?? Number.POSITIVE_INFINITY, perSample);
+        const response = await inner.complete({
+          ...request,
+          maxTokens: Number.isFinite(maxTokens) ? maxTokens : undefined,
+        });
+        addUsage(meter.usage, response.usage);
+        return response;
+      },
+      close: () => inner.close(),
+    };
+    if (inner.score) {
+      const score = inner.score.bind(inner);
+      wrapped.score = async (request: ScoreRequest): Promise<ScoreResponse> => {
+        const response = await score(request);
+        addUsage(meter.usage, { ...response.usage, completionTokens: 0 });
+        return response;
+      };
+    }
+    return wrapped;
+  }
+
+  /** Wraps a scorer so that its compute is counted apart from the policy's. */
+  scorer(inner: Scorer): Scorer {
+    const meter = this;
+    return {
+      id: inner.id,
+      async score(
+        problem: Problem,
+        solutions: string[],
+        options?: { signal?: AbortSignal },
+      ): Promise<ScoreResult> {
+        const result = await inner.score(problem, solutions, options);
+        addUsage(meter.scorerUsage, result.usage);
+        return result;
+      },
+    };
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * deliberate — inference-time compute scaling for TypeScript.
+ *
+ * A strategy (meta-generator) composes a {@link LanguageModel} with {@link Scorer}s under a
+ * {@link Budget} and returns the answer, every candidate, the trace and exact usage:
+ *
+ * ```ts
+ * import { LlamaCppModel, createStrategy, runStrategy, extractAnswer } from "deliberate";
+ * const model = await LlamaCppModel.load({ model: "model.gguf" });
+ * const result = await runStrategy(createStrategy("sc:n=16"), { prompt: "Q:57+38-19+44\n" }, {
+ *   model, extractAnswer,
+ * });
+ * ```
+ * @packageDocumentation
+ */
+export * from "./core/errors.js";
+export type * from "./core/prompt.js";
+export { promptText } from "./core/prompt.js";
+export type * from "./core/model.js";
+export type * from "./core/strategy.js";
+export { type Usage, emptyUsage, addUsage } from "./core/usage.js";
+export { type Budget, ComputeMeter, validateBudget } from "./core/meter.js";
+export { Rng } from "./core/rng.js";
+export { TraceRecorder, type TraceNode, type TraceStatus } from "./core/trace.js";
+export {
+  type Scorer,
+  type ScoreResult,
+  type SolutionScore,
+  type StepAggregation,
+  type AnswerExtractor,
+  type AnswerEquivalence,
+  aggregateSteps,
+} from "./core/scorer.js";
+export { parseSpec, Registry, type ParsedSpec, type Definition } from "./core/spec.js";
+export { validateCompletionRequest, MAX_SAMPLES_PER_REQUEST } from "./core/validate.js";
+
+export { LlamaCppModel, type LlamaCppOptions } from "./backends/llama-cpp/index.js";
+export { OpenAICompatibleModel, type OpenAICompatibleOptions } from "./backends/openai-compatible/index.js";
+
+export { strategies, createStrategy } from "./strategies/registry.js";
+export { runStrategy, type RunOptions } from "./strategies/run.js";
+export { majorityVote, groupAnswers, argmax, type AnswerClass } from "./strategies/vote.js";
+
+export { scorers, type ScorerFactory } from "./scorers/registry.js";
+export { LogprobPrm, type LogprobPrmOptions } from "./scorers/reward/logprob-prm.js";
+
+export { embeddedModels, embeddedModelPath } from "./defaults.js";

@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { LlamaCppModel } from "../backends/llama-cpp/index.js";
+import { OpenAICompatibleModel } from "../backends/openai-compatible/index.js";
+import { ConfigError } from "../core/errors.js";
+import type { Scorer } from "../core/scorer.js";
+import { Registry } from "../core/spec.js";
+import { embeddedModelPath } from "../defaults.js";
+import { LogprobPrm } from "./reward/logprob-prm.js";
+
+/** A configured scorer that still has to be opened (loading a model, connecting to a server). */
+export interface ScorerFactory {
+  spec: string;
+  open(): Promise<Scorer>;
+}
+
+/**
+ * Every scorer kind by spec name, e.g. `prm` (the embedded PRM), `prm:models/x.gguf,aggregation=last`,
+ * `prm:http://127.0.0.1:8000/v1,model=NAME`. The CLI and the server use this same table.
+ */
+export const scorers = new Registry<ScorerFactory>("scorer");
+
+scorers.define({
+  name: "prm",
+  description:
+    "logprob process reward model: a GGUF path, an hf: URI or a server URL (default: the embedded PRM)",
+  positional: "source",
+  params: z.object({
+    source: z.string().optional(),
+    model: z.string().optional(),
+    aggregation: z.enum(["last", "min", "product", "mean"]).default("min"),
+    stepTag: z.string().min(1).default("#"),
+    good: z.string().min(1).default("+"),
+    bad: z.string().min(1).default("-"),
+  }),
+  create: (p, spec) => ({
+    spec,
+    async open() {
+      const source = p.source ?? embeddedModelPath("prm");
+      let model: LlamaCppModel | OpenAICompatibleModel;
+      if (/^https?:\/\//.test(source) && !source.endsWith(".gguf")) {
+        if (!p.model) throw new ConfigError("a PRM behind a server needs model=NAME in the scorer spec");
+        model = new OpenAICompatibleModel({ baseUrl: source, model: p.model, promptLogprobs: true });
+      } else {
+        model = await LlamaCppModel.load({ model: source, parallel: 16 });
+      }
+      const prm = new LogprobPrm({
+        model,
+        aggregation: p.aggregation,
+        stepTag: p.stepTag,
+        goodToken: p.good,
+        badToken: p.bad,
+      });
+      return { id: prm.id, score: prm.score.bind(prm), close: () => model.close() };
+    },
+  }),
+});

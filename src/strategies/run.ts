@@ -1,0 +1,77 @@
+import { AbortedError, BudgetExhaustedError, ConfigError } from "../core/errors.js";
+import { type Budget, ComputeMeter } from "../core/meter.js";
+import type { LanguageModel } from "../core/model.js";
+import type { Problem } from "../core/prompt.js";
+import { Rng } from "../core/rng.js";
+import type { AnswerEquivalence, AnswerExtractor, Scorer } from "../core/scorer.js";
+import type { GenerationDefaults, Strategy, StrategyEvent, StrategyResult } from "../core/strategy.js";
+import { TraceRecorder } from "../core/trace.js";
+
+/** Everything {@link runStrategy} needs besides the strategy and the problem. */
+export interface RunOptions {
+  model: LanguageModel;
+  scorer?: Scorer;
+  budget?: Budget;
+  /** Seed of the run; the same seed reproduces the same result on the same backend. Default 0. */
+  seed?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: StrategyEvent) => void;
+  extractAnswer: AnswerExtractor;
+  /** Answer equivalence for voting. Default: exact string equality after trimming. */
+  sameAnswer?: AnswerEquivalence;
+  defaults?: Partial<GenerationDefaults>;
+}
+
+/**
+ * Runs a strategy on one problem: sets up the meter (usage and budget), the seeded generator and
+ * the trace, and returns the outcome with exact usage. A spent budget or an abort ends the run with
+ * the matching `stopReason` instead of an error.
+ */
+export async function runStrategy(
+  strategy: Strategy,
+  problem: Problem,
+  options: RunOptions,
+): Promise<StrategyResult> {
+  if (strategy.needsScorer && !options.scorer) {
+    throw new ConfigError(`strategy ${strategy.spec} needs a scorer`, {
+      hint: "pass a scorer (--scorer SPEC)",
+    });
+  }
+  const meter = new ComputeMeter(options.budget);
+  const trace = new TraceRecorder();
+  const seed = options.seed ?? 0;
+  const ctx = {
+    model: meter.model(options.model),
+    ...(options.scorer ? { scorer: meter.scorer(options.scorer) } : {}),
+    extractAnswer: options.extractAnswer,
+    sameAnswer: options.sameAnswer ?? ((a: string, b: string) => a.trim() === b.trim()),
+    rng: new Rng(seed),
+    seed,
+    ...(options.signal ? { signal: options.signal } : {}),
+    meter,
+    trace,
+    defaults: { maxTokens: 512, stepDelimiter: "\n", ...options.defaults },
+    emit: options.onEvent ?? (() => {}),
+  };
+  let outcome: Awaited<ReturnType<Strategy["run"]>>;
+  try {
+    outcome = await strategy.run(problem, ctx);
+  } catch (error) {
+    if (!(error instanceof BudgetExhaustedError || error instanceof AbortedError)) throw error;
+    outcome = {
+      answer: null,
+      output: "",
+      candidates: [],
+      chosen: -1,
+      stopReason: error instanceof AbortedError ? "aborted" : "budget",
+    };
+  }
+  const usage = { ...meter.usage, wallMs: meter.elapsedMs() };
+  return {
+    ...outcome,
+    strategy: strategy.spec,
+    usage,
+    scorerUsage: { ...meter.scorerUsage },
+    trace: [...trace.nodes],
+  };
+}
