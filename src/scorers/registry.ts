@@ -6,6 +6,7 @@ import type { Scorer } from "../core/scorer.js";
 import { Registry } from "../core/spec.js";
 import { embeddedModelPath } from "../defaults.js";
 import { LogprobPrm } from "./reward/logprob-prm.js";
+import { ArithVerifierScorer } from "./verifiers/arith-verifier.js";
 
 /** A configured scorer that still has to be opened (loading a model, connecting to a server). */
 export interface ScorerFactory {
@@ -53,4 +54,15 @@ scorers.define({
       return { id: prm.id, score: prm.score.bind(prm), close: () => model.close() };
     },
   }),
+});
+
+scorers.define({
+  name: "verifier",
+  description: "an exact programmatic verifier as a scorer (oracle): verifier:arith",
+  positional: "task",
+  params: z.object({
+    task: z.enum(["arith"]),
+    aggregation: z.enum(["last", "min", "product", "mean"]).default("min"),
+  }),
+  create: (p, spec) => ({ spec, open: async () => new ArithVerifierScorer(p.aggregation) }),
 });

@@ -28,6 +28,7 @@ import { Rng } from "../../core/rng.js";
 import { emptyUsage, type Usage } from "../../core/usage.js";
 import { randomSeed, validateCompletionRequest } from "../../core/validate.js";
 import { ChatTemplate } from "./chat-template.js";
+import { checkGgufHeader } from "./gguf-header.js";
 import {
   type Logits,
   logitsFromMap,
@@ -53,6 +54,12 @@ export interface LlamaCppOptions {
   gpu?: "auto" | false;
   /** Where `hf:` downloads go. Default `~/.cache/deliberate/models`. */
   cacheDir?: string;
+  /**
+   * Precision of the KV cache. Default `F32` for models under 1 GB, else `F16`. F16 rounding makes a
+   * cached prefix and a freshly evaluated one differ slightly, which can flip a seeded sample at a
+   * near-tie; F32 keeps seeded samples reproducible whatever the cache state.
+   */
+  kvCacheType?: "F16" | "F32";
 }
 
 const llamaInstances = new Map<string, Promise<Llama>>();
@@ -89,7 +96,7 @@ async function resolveModelPath(model: string, cacheDir: string): Promise<string
   const resolved = path.resolve(model);
   if (!existsSync(resolved) || !statSync(resolved).isFile()) {
     throw new ModelLoadError(`model file not found: ${resolved}`, {
-      hint: "pass the path of a .gguf file, an hf: URI, or --base-url for a server",
+      hint: "pass --model with a .gguf path or an hf: URI, or --base-url URL for a server",
     });
   }
   return resolved;
@@ -147,6 +154,7 @@ export class LlamaCppModel implements LanguageModel {
     }
     const cacheDir = options.cacheDir ?? path.join(os.homedir(), ".cache", "deliberate", "models");
     const modelPath = await resolveModelPath(options.model, cacheDir);
+    checkGgufHeader(modelPath);
     const llama = await sharedLlama(options.gpu ?? "auto");
     let model: LlamaModel;
     try {
@@ -162,7 +170,14 @@ export class LlamaCppModel implements LanguageModel {
     const contextSize = options.contextSize ?? Math.min(model.trainContextSize, 4096);
     let context: LlamaContext;
     try {
-      context = await model.createContext({ contextSize, sequences: parallel, threads });
+      const kvType = options.kvCacheType ?? (model.size < 1e9 ? "F32" : "F16");
+      context = await model.createContext({
+        contextSize,
+        sequences: parallel,
+        threads,
+        experimentalKvCacheKeyType: kvType,
+        experimentalKvCacheValueType: kvType,
+      });
     } catch (cause) {
       await model.dispose();
       throw new ModelLoadError(`could not create a context of ${parallel} × ${contextSize} tokens`, {

@@ -56,24 +56,25 @@ export function sampleToken(logits: Logits, options: SamplingOptions, rng: Rng):
   const order = Array.from(values.keys()).sort((a, b) => values[b]! - values[a]! || tokens[a]! - tokens[b]!);
   const k = options.topK > 0 ? Math.min(options.topK, order.length) : order.length;
   const max = values[order[0]!]!;
-  const weights: number[] = [];
-  let total = 0;
-  for (let i = 0; i < k; i++) {
-    const w = Math.exp((values[order[i]!]! - max) / options.temperature);
-    weights.push(w);
-    total += w;
-  }
+  let kept = order.slice(0, k);
   if (options.topP < 1) {
+    let total = 0;
+    for (const i of kept) total += Math.exp((values[i]! - max) / options.temperature);
     let cumulative = 0;
-    for (let i = 0; i < weights.length; i++) {
-      cumulative += weights[i]! / total;
+    for (let j = 0; j < kept.length; j++) {
+      cumulative += Math.exp((values[kept[j]!]! - max) / options.temperature) / total;
       if (cumulative >= options.topP) {
-        weights.length = i + 1;
+        kept = kept.slice(0, j + 1);
         break;
       }
     }
   }
-  return tokens[order[rng.weighted(weights)]!]!;
+  // Draw over the kept tokens in token-id order, not probability order: a tiny numeric difference
+  // between two runs (another batch layout of the KV cache) then only moves interval edges
+  // slightly, instead of swapping two near-equal tokens' intervals and changing the draw.
+  kept.sort((a, b) => tokens[a]! - tokens[b]!);
+  const weights = kept.map((i) => Math.exp((values[i]! - max) / options.temperature));
+  return tokens[kept[rng.weighted(weights)]!]!;
 }
 
 /** The `k` most likely tokens with their log-probabilities under the raw distribution. */

@@ -1,0 +1,31 @@
+import { LlamaCppModel } from "../backends/llama-cpp/index.js";
+import { OpenAICompatibleModel } from "../backends/openai-compatible/index.js";
+import type { LanguageModel } from "../core/model.js";
+import { embeddedModelPath } from "../defaults.js";
+
+/** Model options shared by the commands that need a model. */
+export interface ModelFlags {
+  model?: string;
+  baseUrl?: string;
+  apiKey?: string;
+  parallel?: number;
+}
+
+/** The model the flags name: a server, a GGUF path or hf: URI, or the embedded default. */
+export async function openModel(flags: ModelFlags): Promise<{ model: LanguageModel; embedded: boolean }> {
+  if (flags.baseUrl) {
+    const model = new OpenAICompatibleModel({
+      baseUrl: flags.baseUrl,
+      model: flags.model ?? "",
+      ...(flags.apiKey ? { apiKey: flags.apiKey } : {}),
+      ...(flags.parallel ? { concurrency: flags.parallel } : {}),
+    });
+    return { model, embedded: false };
+  }
+  const path = flags.model ?? embeddedModelPath("policy");
+  const model = await LlamaCppModel.load({
+    model: path,
+    ...(flags.parallel ? { parallel: flags.parallel } : {}),
+  });
+  return { model, embedded: flags.model === undefined };
+}

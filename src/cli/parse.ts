@@ -1,0 +1,12 @@
+import { InvalidArgumentError } from "commander";
+
+/** Commander argument parser for integers within bounds. */
+export function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got "${value}"`);
+    }
+    return n;
+  };
+}

@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import { after, before, describe, test } from "node:test";
+import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
+import { OpenAICompatibleModel } from "../../src/backends/openai-compatible/index.js";
+import { BackendError, CapabilityError, ConfigError } from "../../src/core/errors.js";
+import { ARITH_PROMPT, loadPolicy } from "../helpers/models.js";
+import { startWireServer, type WireServer } from "../helpers/wire-server.js";
+
+// Until `deliberate serve` exists, these run against a loopback server in the test suite that speaks
+// the OpenAI wire format over the real embedded model (test/helpers/wire-server.ts).
+describe("OpenAI-compatible backend against a loopback server", () => {
+  let policy: LlamaCppModel;
+  let server: WireServer;
+  before(async () => {
+    policy = await loadPolicy(8);
+    server = await startWireServer({ model: policy, maxN: 2, apiKey: "secret" });
+  });
+  after(async () => {
+    await server.close();
+    await policy.close();
+  });
+
+  const client = (extra: Partial<ConstructorParameters<typeof OpenAICompatibleModel>[0]> = {}) =>
+    new OpenAICompatibleModel({
+      baseUrl: server.url,
+      model: "tiny",
+      apiKey: "secret",
+      backoffMs: 10,
+      ...extra,
+    });
+
+  test("completions: n above the server's cap is split, seeds follow seed + i", async () => {
+    const model = client();
+    const before = server.requests.length;
+    const response = await model.complete({
+      prompt: ARITH_PROMPT,
+      n: 5,
+      temperature: 1,
+      seed: 40,
+      maxTokens: 50,
+    });
+    assert.equal(response.completions.length, 5);
+    // One refused request (n=5), then chunks of at most 2.
+    const sent = server.requests.slice(before).map((r) => r.body.n);
+    assert.deepEqual(sent.slice(0, 1), [5]);
+    assert.ok(sent.slice(1).every((n) => Number(n) <= 2));
+    const direct = await policy.complete({
+      prompt: ARITH_PROMPT,
+      n: 1,
+      temperature: 1,
+      seed: 43,
+      maxTokens: 50,
+    });
+    assert.equal(response.completions[3]!.text, direct.completions[0]!.text);
+  });
+
+  test("completion tokens are counted per choice, not from the server's one-choice usage", async () => {
+    const model = client({ maxChoicesPerRequest: 2 });
+    const response = await model.complete({
+      prompt: ARITH_PROMPT,
+      n: 2,
+      temperature: 1,
+      seed: 3,
+      maxTokens: 50,
+    });
+    const direct = await policy.complete({
+      prompt: ARITH_PROMPT,
+      n: 2,
+      temperature: 1,
+      seed: 3,
+      maxTokens: 50,
+    });
+    const expected = direct.completions.reduce((s, c) => s + c.completionTokens, 0);
+    // The end-of-text token is not in the logprobs: allow one token per choice.
+    assert.ok(
+      Math.abs(response.usage.completionTokens - expected) <= 2,
+      `${response.usage.completionTokens} vs ${expected}`,
+    );
+    assert.equal(response.usage.calls, 1);
+    assert.equal(response.completions[0]!.logprobs, undefined, "logprobs were not asked for");
+  });
+
+  test("chat prompts go to /chat/completions and stop strings are passed", async () => {
+    const model = client();
+    const response = await model.complete({
+      prompt: { messages: [{ role: "user", content: "57+38-19+44" }] },
+      temperature: 0,
+      stop: ["\n"],
+      maxTokens: 40,
+    });
+    const last = server.requests.at(-1)!;
+    assert.ok(last.path.endsWith("/chat/completions"));
+    assert.deepEqual(last.body.stop, ["\n"]);
+    assert.ok(!response.completions[0]!.text.includes("\n"));
+  });
+
+  test("logprobs come back per token", async () => {
+    const model = client();
+    const { completions } = await model.complete({
+      prompt: ARITH_PROMPT,
+      temperature: 0.7,
+      seed: 1,
+      logprobs: true,
+      topLogprobs: 2,
+      maxTokens: 30,
+    });
+    const lp = completions[0]!.logprobs!;
+    assert.equal(lp.map((t) => t.token).join(""), completions[0]!.text);
+    assert.ok(lp.every((t) => Number.isFinite(t.logprob) && Object.keys(t.top ?? {}).length === 2));
+  });
+
+  test("retries 5xx answers with backoff", async () => {
+    const flaky = await startWireServer({ model: policy, failFirst: 2 });
+    try {
+      const model = new OpenAICompatibleModel({ baseUrl: flaky.url, model: "tiny", backoffMs: 5 });
+      const response = await model.complete({ prompt: ARITH_PROMPT, temperature: 0, maxTokens: 10 });
+      assert.equal(response.completions.length, 1);
+      assert.equal(flaky.requests.length, 3);
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  test("a wrong API key fails at once with the server's message", async () => {
+    const model = client({ apiKey: "wrong" });
+    const before = server.requests.length;
+    await assert.rejects(model.complete({ prompt: ARITH_PROMPT, maxTokens: 5 }), (e: Error) => {
+      assert.ok(e instanceof BackendError);
+      assert.equal(e.status, 401);
+      assert.match(e.message, /HTTP 401: Invalid API Key/);
+      return true;
+    });
+    assert.equal(server.requests.length, before + 1, "not retried");
+  });
+
+  test("an unreachable server is a BackendError that names it", async () => {
+    const port = await closedPort();
+    const model = new OpenAICompatibleModel({
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      model: "x",
+      maxRetries: 1,
+      backoffMs: 5,
+    });
+    await assert.rejects(
+      model.complete({ prompt: "hi" }),
+      new RegExp(`cannot reach http://127.0.0.1:${port}/v1/completions: ECONNREFUSED`),
+    );
+  });
+
+  test("bad options and missing capabilities are typed errors", async () => {
+    assert.throws(() => new OpenAICompatibleModel({ baseUrl: "not a url", model: "x" }), ConfigError);
+    assert.throws(() => new OpenAICompatibleModel({ baseUrl: server.url, model: "" }), /model name/);
+    await assert.rejects(client().score({ prompt: "a", continuation: "b" }), CapabilityError);
+    await assert.rejects(client().complete({ prompt: "a", n: 0 }), /n must be/);
+  });
+
+  test("abort cancels a request", async () => {
+    const controller = new AbortController();
+    const pending = client().complete({
+      prompt: ARITH_PROMPT,
+      n: 2,
+      maxTokens: 200,
+      signal: controller.signal,
+    });
+    controller.abort();
+    await assert.rejects(pending, /aborted/);
+  });
+});
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

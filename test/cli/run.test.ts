@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { runCli } from "../helpers/cli.js";
+
+const dir = mkdtempSync(path.join(tmpdir(), "deliberate-cli-"));
+
+describe("deliberate run", () => {
+  test("answers with the embedded default model", () => {
+    const { code, stdout, stderr } = runCli(["run", "--strategy", "sc:n=4", "57+38-19+44"]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^-?\d+\n$/);
+  });
+
+  test("--json has the answer, candidates and usage that add up; --trace writes the tree", () => {
+    const traceFile = path.join(dir, "trace.json");
+    const { code, stdout, stderr } = runCli([
+      "run",
+      "--strategy",
+      "sc:n=6,temperature=1",
+      "--seed",
+      "3",
+      "--json",
+      "--trace",
+      traceFile,
+      "Q:23+45-12",
+    ]);
+    assert.equal(code, 0, stderr);
+    const out = JSON.parse(stdout);
+    assert.equal(out.strategy, "self-consistency:n=6,temperature=1,topP=1,topK=0");
+    assert.equal(out.candidates.length, 6);
+    for (const key of ["promptTokens", "cachedPromptTokens", "completionTokens", "calls", "wallMs"]) {
+      assert.equal(typeof out.usage[key], "number", key);
+    }
+    const sum = out.candidates.reduce(
+      (s: number, c: { completionTokens: number }) => s + c.completionTokens,
+      0,
+    );
+    assert.equal(out.usage.completionTokens, sum);
+    assert.equal(out.usage.calls, 1);
+    const winner = out.candidates.filter((c: { answer: string }) => c.answer === out.answer).length;
+    for (const c of out.candidates) {
+      const votes = out.candidates.filter((d: { answer: string }) => d.answer === c.answer).length;
+      assert.ok(votes <= winner, "the answer is a majority answer");
+    }
+    const trace = JSON.parse(readFileSync(traceFile, "utf8"));
+    assert.equal(trace.nodes.length, 7, "a root and one node per candidate");
+    assert.ok(trace.nodes.some((n: { status: string }) => n.status === "selected"));
+    // The same seed reproduces the same result.
+    const again = JSON.parse(
+      runCli(["run", "--strategy", "sc:n=6,temperature=1", "--seed", "3", "--json", "Q:23+45-12"]).stdout,
+    );
+    assert.deepEqual(
+      again.candidates.map((c: { text: string }) => c.text),
+      out.candidates.map((c: { text: string }) => c.text),
+    );
+  });
+
+  test("reads the prompt from stdin with -", () => {
+    const { code, stdout } = runCli(["run", "--strategy", "greedy", "-"], "57+38\n");
+    assert.equal(code, 0);
+    assert.match(stdout, /^-?\d+\n$/);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ["unknown strategy", ["run", "--strategy", "nope", "x"], /unknown strategy "nope" — valid: greedy/],
+    ["n=0", ["run", "--strategy", "sc:n=0", "x"], /invalid value "0" for "n"/],
+    ["n=100000", ["run", "--strategy", "sc:n=100000", "x"], /invalid value "100000" for "n"/],
+    ["negative temperature", ["run", "--strategy", "sc:temperature=-0.5", "x"], /"temperature"/],
+    ["missing model", ["run", "--model", "/no/such/model.gguf", "x"], /model file not found/],
+    ["unknown scorer", ["run", "--scorer", "oracle", "x"], /unknown scorer "oracle"/],
+    ["bad seed", ["run", "--seed", "-4", "x"], /--seed/],
+  ];
+  for (const [name, args, message] of bad) {
+    test(`bad input: ${name} → one error line, exit 1, no stack trace`, () => {
+      const { code, stderr } = runCli(args);
+      assert.equal(code, 1);
+      assert.match(stderr, message);
+      assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
+    });
+  }
+
+  test("a corrupt model file and an unreachable server fail cleanly; --debug shows the stack", () => {
+    const file = path.join(dir, "corrupt.gguf");
+    writeFileSync(file, Buffer.alloc(4096, 7));
+    const corrupt = runCli(["run", "--model", file, "x"]);
+    assert.equal(corrupt.code, 1);
+    assert.match(corrupt.stderr, /^error: .*corrupt\.gguf is not a GGUF file/);
+    assert.equal(corrupt.stderr.trim().split("\n").length, 1);
+    const server = runCli(["run", "--base-url", "http://127.0.0.1:1/v1", "--model", "m", "x"]);
+    assert.equal(server.code, 1);
+    assert.match(server.stderr, /^error: cannot reach http:\/\/127\.0\.0\.1:1\/v1/);
+    const debug = runCli(["run", "--debug", "--model", "/no/such/model.gguf", "x"]);
+    assert.match(debug.stderr, /\n\s+at /);
+  });
+});
+
+describe("deliberate strategies", () => {
+  test("lists strategies with their parameters", () => {
+    const { code, stdout } = runCli(["strategies"]);
+    assert.equal(code, 0);
+    assert.match(stdout, /self-consistency \(sc\): .*\n\s+params: n, temperature/);
+  });
+});
