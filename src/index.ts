@@ -45,3 +45,13 @@ export { scorers, type ScorerFactory } from "./scorers/registry.js";
 export { LogprobPrm, type LogprobPrmOptions } from "./scorers/reward/logprob-prm.js";
 
 export { embeddedModels, embeddedModelPath } from "./defaults.js";
+
+export * from "./scorers/math/index.js";
+export * from "./scorers/code/index.js";
+export { ArithVerifierScorer } from "./scorers/verifiers/arith-verifier.js";
+export * from "./tasks/arith/index.js";
+export * from "./eval/metrics/index.js";
+export * from "./eval/datasets/index.js";
+export { RunStore } from "./eval/store.js";
+export { executeRun, type EvalConfig } from "./eval/runner.js";
+export { summarizeRun, formatSummary, type EvalSummary } from "./eval/summary.js";

@@ -53,28 +53,55 @@ export function sampleToken(logits: Logits, options: SamplingOptions, rng: Rng):
     }
     return tokens[best]!;
   }
+  const truncates = (options.topK > 0 && options.topK < values.length) || options.topP < 1;
+  // Draw over the kept tokens in token-id order, not probability order: a tiny numeric difference
+  // between two runs (another batch layout of the KV cache) then only moves interval edges
+  // slightly, instead of swapping two near-equal tokens' intervals and changing the draw.
+  const kept = truncates ? truncate(logits, options) : idOrder(tokens);
+  let max = Number.NEGATIVE_INFINITY;
+  for (const i of kept) if (values[i]! > max) max = values[i]!;
+  const weights = new Float64Array(kept.length);
+  let total = 0;
+  for (let j = 0; j < kept.length; j++) {
+    weights[j] = Math.exp((values[kept[j]!]! - max) / options.temperature);
+    total += weights[j]!;
+  }
+  let r = rng.next() * total;
+  for (let j = 0; j < kept.length; j++) {
+    r -= weights[j]!;
+    if (r < 0) return tokens[kept[j]!]!;
+  }
+  return tokens[kept[kept.length - 1]!]!;
+}
+
+/** Indices of `tokens` in ascending token-id order (usually already so: then no sort). */
+function idOrder(tokens: Int32Array): number[] {
+  const order = Array.from(tokens.keys());
+  for (let i = 1; i < tokens.length; i++) {
+    if (tokens[i]! < tokens[i - 1]!) return order.sort((a, b) => tokens[a]! - tokens[b]!);
+  }
+  return order;
+}
+
+/** Indices of the top-k / top-p tokens, in ascending token-id order. */
+function truncate(logits: Logits, options: SamplingOptions): number[] {
+  const { tokens, values } = logits;
   const order = Array.from(values.keys()).sort((a, b) => values[b]! - values[a]! || tokens[a]! - tokens[b]!);
-  const k = options.topK > 0 ? Math.min(options.topK, order.length) : order.length;
-  const max = values[order[0]!]!;
-  let kept = order.slice(0, k);
+  let kept = options.topK > 0 ? order.slice(0, options.topK) : order;
   if (options.topP < 1) {
-    let total = 0;
-    for (const i of kept) total += Math.exp((values[i]! - max) / options.temperature);
+    const max = values[kept[0]!]!;
+    const weights = kept.map((i) => Math.exp((values[i]! - max) / options.temperature));
+    const total = weights.reduce((sum, w) => sum + w, 0);
     let cumulative = 0;
     for (let j = 0; j < kept.length; j++) {
-      cumulative += Math.exp((values[kept[j]!]! - max) / options.temperature) / total;
+      cumulative += weights[j]! / total;
       if (cumulative >= options.topP) {
         kept = kept.slice(0, j + 1);
         break;
       }
     }
   }
-  // Draw over the kept tokens in token-id order, not probability order: a tiny numeric difference
-  // between two runs (another batch layout of the KV cache) then only moves interval edges
-  // slightly, instead of swapping two near-equal tokens' intervals and changing the draw.
-  kept.sort((a, b) => tokens[a]! - tokens[b]!);
-  const weights = kept.map((i) => Math.exp((values[i]! - max) / options.temperature));
-  return tokens[kept[rng.weighted(weights)]!]!;
+  return kept.sort((a, b) => tokens[a]! - tokens[b]!);
 }
 
 /** The `k` most likely tokens with their log-probabilities under the raw distribution. */
