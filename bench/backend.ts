@@ -41,11 +41,14 @@ for (const n of [1, 4, 8, 16, 32, 64]) {
   console.log(`${n}\t${rate.toFixed(0)}\t\t${(rate / single).toFixed(2)}×`);
 }
 
+// A fresh model instance, so that nothing from the throughput runs is cached.
+await model.close();
+const fresh = await LlamaCppModel.load({ model: embeddedModels.policy, parallel: 64, gpu: false });
 console.log("\nprefix reuse: 16 continuations of one shared prefix");
 const shared = "Q:83-27+45-19+38-52\n83-27=56\n";
-const unique = model.encodePrompt(shared).length;
+const unique = fresh.encodePrompt(shared).length;
 // (a) one request of n = 16 on a prompt nothing has cached yet.
-const one = await model.complete({ prompt: shared, n: 16, temperature: 1, seed: 7, maxTokens: 80 });
+const one = await fresh.complete({ prompt: shared, n: 16, temperature: 1, seed: 7, maxTokens: 80 });
 const evaluatedOne = one.usage.promptTokens - one.usage.cachedPromptTokens;
 console.log(
   `(a) one request, n=16: unique prompt tokens ${unique}, evaluated ${evaluatedOne}, ratio ${(evaluatedOne / unique).toFixed(3)}`,
@@ -54,7 +57,7 @@ console.log(
 // request of n=4, all at once. Submitted prompt tokens grow with the tree; the minimum to evaluate
 // is the root prompt plus, per child request, the one token its parent sampled but never evaluated.
 const root = "Q:91-35+27-44+18-26\n";
-const steps = await model.complete({
+const steps = await fresh.complete({
   prompt: root,
   n: 4,
   temperature: 1,
@@ -77,8 +80,8 @@ const children = await Promise.all(
 const all = [steps, ...children];
 const submitted = all.reduce((s, r) => s + r.usage.promptTokens, 0);
 const evaluatedTree = all.reduce((s, r) => s + r.usage.promptTokens - r.usage.cachedPromptTokens, 0);
-const minimum = model.encodePrompt(root).length + children.length;
+const minimum = fresh.encodePrompt(root).length + children.length;
 console.log(
   `(b) tree of 1 + 4 requests: submitted ${submitted} prompt tokens, evaluated ${evaluatedTree}, minimum ${minimum}, ratio to minimum ${(evaluatedTree / minimum).toFixed(3)}`,
 );
-await model.close();
+await fresh.close();

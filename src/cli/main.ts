@@ -4,6 +4,8 @@ import { DeliberateError } from "../core/errors.js";
 import { strategies } from "../strategies/registry.js";
 import { scorers } from "../scorers/registry.js";
 import { registerEval } from "./eval.js";
+import { registerGrade } from "./grade.js";
+import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
 
 const program = new Command()
@@ -15,6 +17,8 @@ const program = new Command()
 
 registerRun(program);
 registerEval(program);
+registerGrade(program);
+registerReport(program);
 
 program
   .command("strategies")

@@ -1,0 +1,23 @@
+import type { Command } from "commander";
+import { writeReport } from "../eval/report/index.js";
+import { intArg } from "./parse.js";
+
+/** `deliberate report RUN_DIR`: report.html (plots), report.json and report.csv of an eval run. */
+export function registerReport(program: Command): void {
+  program
+    .command("report")
+    .description(
+      "write report.html (plots), report.json and report.csv for a `deliberate eval` run directory",
+    )
+    .argument("<run-dir>", "the run directory (--out of deliberate eval)")
+    .option("--resamples <n>", "bootstrap resamples of the CIs (default 1000, as eval)", intArg(2, 1_000_000))
+    .action((dir: string, flags: { resamples?: number }) => {
+      const report = writeReport(dir, flags.resamples !== undefined ? { resamples: flags.resamples } : {});
+      const { html, json, csv } = report.files;
+      process.stdout.write(`${html}\n${json}\n${csv}\n`);
+      process.stderr.write(
+        `report of ${report.data.run.dataset} (${report.data.run.problems.completed}/${report.data.run.problems.total} problems): ` +
+          `${report.plots.length} plots\n`,
+      );
+    });
+}

@@ -1,0 +1,241 @@
+/**
+ * Writes the model cards models/arith-policy.md and models/arith-prm.md from measurements made with
+ * deliberate itself, so no number in them is typed by hand:
+ *
+ *   npx tsx tools/model-card.ts [--per-level 100] [--samples 32] [--out runs/model-card]
+ *
+ * 1. `deliberate eval --dataset arith:test` (levels 1–8) with a pool of samples scored by the
+ *    embedded PRM and the greedy strategy: greedy, mean single-sample accuracy, maj@k, coverage@k.
+ * 2. PRM quality on those held-out policy samples: every step labelled by the exact verifier,
+ *    step accuracy at threshold 0.5 and AUROC of the PRM's step scores.
+ * 3. Architecture and size from the GGUF files, sha256, and the training summary that
+ *    tools/train writes (tools/train/training-summary.json).
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { readGgufFileInfo } from "node-llama-cpp";
+import { embeddedModels, packageRoot } from "../src/defaults.js";
+import { RunStore } from "../src/eval/store.js";
+import type { EvalSummary } from "../src/eval/summary.js";
+import { splitArithSteps, verifyArithSteps } from "../src/tasks/arith/index.js";
+
+const { values } = parseArgs({
+  options: {
+    "per-level": { type: "string", default: "100" },
+    samples: { type: "string", default: "32" },
+    out: { type: "string", default: path.join(packageRoot, "runs", "model-card") },
+    resume: { type: "boolean", default: false },
+  },
+});
+
+const out = values.out!;
+const evalArgs = [
+  "--import",
+  "tsx",
+  path.join(packageRoot, "src/cli/main.ts"),
+  "eval",
+  "--dataset",
+  `arith:test:${values["per-level"]}`,
+  "--samples",
+  values.samples!,
+  "--strategy",
+  "greedy",
+  "--scorer",
+  "prm",
+  "--max-tokens",
+  "160",
+  "--out",
+  out,
+  "--json",
+  ...(values.resume ? ["--resume"] : []),
+];
+console.error(`deliberate ${evalArgs.slice(3).join(" ")}`);
+const run = spawnSync(process.execPath, evalArgs, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+if (run.status !== 0) throw new Error(`deliberate eval failed with exit code ${run.status}`);
+const summary = JSON.parse(run.stdout) as EvalSummary;
+
+// PRM quality on the pool: step labels from the exact verifier, scores from the PRM.
+const store = RunStore.open(out);
+const labelled: { score: number; good: boolean }[] = [];
+for (const problem of store.problems()) {
+  const question =
+    typeof problem.prompt === "string" ? problem.prompt : problem.prompt.messages.at(-1)!.content;
+  for (const sample of store.samples(problem.id)) {
+    if (!sample.stepScores) continue;
+    const verdicts = verifyArithSteps(question.trim().split("\n")[0]!, splitArithSteps(sample.text));
+    verdicts.forEach((v, i) => {
+      const score = sample.stepScores![i];
+      if (score !== undefined && Number.isFinite(score)) labelled.push({ score, good: v.correct });
+    });
+  }
+}
+store.close();
+const prm = {
+  steps: labelled.length,
+  goodShare: labelled.filter((s) => s.good).length / labelled.length,
+  accuracy: labelled.filter((s) => s.score >= 0.5 === s.good).length / labelled.length,
+  auroc: auroc(labelled),
+};
+
+const policyInfo = await modelFacts(embeddedModels.policy);
+const prmInfo = await modelFacts(embeddedModels.prm);
+const trainingFile = path.join(packageRoot, "tools/train/training-summary.json");
+const training = existsSync(trainingFile)
+  ? (JSON.parse(readFileSync(trainingFile, "utf8")) as Record<string, unknown>)
+  : {};
+
+writeFileSync(path.join(packageRoot, "models/arith-policy.md"), policyCard());
+writeFileSync(path.join(packageRoot, "models/arith-prm.md"), prmCard());
+console.error("wrote models/arith-policy.md and models/arith-prm.md");
+
+function policyCard(): string {
+  const ks = summary.ks;
+  const header = [
+    "level",
+    "problems",
+    "greedy",
+    "mean single sample",
+    ...ks.filter((k) => k > 1).map((k) => `maj@${k}`),
+    ...ks.map((k) => `coverage@${k}`),
+  ];
+  const rows = summary.groups.map((g) => {
+    const metric = (name: string) => {
+      const m = g.metrics.find((x) => x.name === name || x.strategy === name);
+      return m ? `${pct(m.value)} (${pct(m.ci[0])}–${pct(m.ci[1])})` : "–";
+    };
+    return [
+      g.label,
+      String(g.problems),
+      metric("greedy"),
+      metric("pass@1"),
+      ...ks.filter((k) => k > 1).map((k) => metric(`maj@${k}`)),
+      ...ks.map((k) => metric(`coverage@${k}`)),
+    ];
+  });
+  return `# arith-policy — the embedded default policy
+
+A tiny llama-architecture transformer trained by this project on the synthetic step-by-step
+arithmetic task of \`src/tasks/arith\` (levels 1–6 only), so that deliberate runs its main job and its
+tests offline. It is imperfect on purpose: single samples are often wrong while many samples usually
+contain a right one — the regime where test-time scaling pays.
+
+${facts(policyInfo)}
+${trainingSection("policy")}
+## Accuracy (measured with \`deliberate eval\`)
+
+\`deliberate ${evalArgs.slice(3).join(" ")}\`: the test split, ${summary.problems.total} problems,
+a pool of ${summary.pool.samples} samples per problem at temperature ${summary.pool.temperature}, seed
+${summary.seed}. Levels 7–8 are out of distribution (longer than anything trained on). Values are
+accuracies with 95% bootstrap intervals over problems; maj@k and coverage@k (pass@k) are estimated
+from the one pool of samples.
+
+${table(header, rows)}
+`;
+}
+
+function prmCard(): string {
+  return `# arith-prm — the embedded process reward model
+
+A Math-Shepherd-style process reward model with the policy's architecture and tokenizer. After
+every step of a solution comes the step tag \`#\`; the model predicts \`+\` (the step and all before it
+are right) or \`-\`, and deliberate's \`prm\` scorer reads the step score P(+) / (P(+) + P(−)) from the
+log-probabilities — the same path it uses for logprob PRMs behind servers. Input format:
+\`Q:96-7+32-58\\n96-7=89#\\n89+32=121#\\n…A:63#\\n\`.
+
+${facts(prmInfo)}
+${trainingSection("prm")}
+## Quality (measured with deliberate)
+
+On the ${prm.steps} steps of the held-out policy samples of the accuracy run of
+[arith-policy.md](arith-policy.md) (test split, levels 1–8), each labelled by the exact step
+verifier (${pct(prm.goodShare)} of them correct) and scored by this model through the \`prm\` scorer:
+
+| metric | value |
+| --- | --- |
+| step accuracy (score ≥ 0.5 ⇔ correct) | ${pct(prm.accuracy)} |
+| step AUROC | ${prm.auroc.toFixed(3)} |
+`;
+}
+
+function trainingSection(which: "policy" | "prm"): string {
+  const entry = training[which] as Record<string, unknown> | undefined;
+  if (!entry) return "";
+  const rows = Object.entries(entry).map(([k, v]) => [
+    k,
+    typeof v === "object" ? JSON.stringify(v) : String(v),
+  ]);
+  return `\n## Training\n\nFrom \`tools/train/training-summary.json\`, written by \`tools/train/train-all.sh\`.\n\n${table(["", ""], rows)}\n`;
+}
+
+async function modelFacts(file: string) {
+  const info = await readGgufFileInfo(file);
+  const meta = info.metadata as unknown as {
+    llama: Record<string, number>;
+    tokenizer: { ggml: { tokens: string[] } };
+  };
+  let params = 0;
+  for (const t of info.fullTensorInfo ?? info.tensorInfo ?? [])
+    params += t.dimensions.reduce((p: number, d) => p * Number(d), 1);
+  const sha256 = createHash("sha256").update(readFileSync(file)).digest("hex");
+  return {
+    file: path.relative(packageRoot, file),
+    bytes: readFileSync(file).length,
+    sha256,
+    params,
+    layers: meta.llama.block_count,
+    dModel: meta.llama.embedding_length,
+    ffn: meta.llama.feed_forward_length,
+    heads: meta.llama["attention.head_count"],
+    context: meta.llama.context_length,
+    vocab: meta.tokenizer.ggml.tokens.length,
+  };
+}
+
+function facts(f: Awaited<ReturnType<typeof modelFacts>>): string {
+  return table(
+    ["", ""],
+    [
+      ["file", `\`${f.file}\` (${(f.bytes / 1e6).toFixed(2)} MB, F16)`],
+      ["sha256", `\`${f.sha256}\``],
+      ["parameters", f.params.toLocaleString("en-US")],
+      [
+        "architecture",
+        `llama: ${f.layers} layers, d_model ${f.dModel}, ${f.heads} heads, SwiGLU FFN ${f.ffn}, RoPE, RMSNorm`,
+      ],
+      ["context", `${f.context} tokens`],
+      ["vocabulary", `${f.vocab} tokens: <unk>, <s>, </s>, 256 byte-fallback tokens, the task's characters`],
+    ],
+  );
+}
+
+function table(header: string[], rows: string[][]): string {
+  return [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+/** Area under the ROC curve: the probability that a right step outscores a wrong one (ties count half). */
+function auroc(items: { score: number; good: boolean }[]): number {
+  const sorted = [...items].sort((a, b) => a.score - b.score);
+  let rankSum = 0;
+  let positives = 0;
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j < sorted.length && sorted[j]!.score === sorted[i]!.score) j++;
+    const rank = (i + 1 + j) / 2;
+    for (let t = i; t < j; t++) {
+      if (sorted[t]!.good) {
+        rankSum += rank;
+        positives++;
+      }
+    }
+    i = j;
+  }
+  const negatives = sorted.length - positives;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
