@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { DeliberateError } from "../core/errors.js";
-import { strategies } from "../strategies/registry.js";
 import { scorers } from "../scorers/registry.js";
+import { strategies } from "../strategies/registry.js";
 import { registerEval } from "./eval.js";
 import { registerGrade } from "./grade.js";
 import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
+import { registerServe } from "./serve.js";
 
 const program = new Command()
   .name("deliberate")
@@ -18,6 +19,7 @@ const program = new Command()
 registerRun(program);
 registerEval(program);
 registerGrade(program);
+registerServe(program);
 registerReport(program);
 
 program

@@ -1,23 +1,35 @@
 import assert from "node:assert/strict";
+import { createServer as createHttpServer, type IncomingMessage } from "node:http";
 import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
 import { OpenAICompatibleModel } from "../../src/backends/openai-compatible/index.js";
 import { BackendError, CapabilityError, ConfigError } from "../../src/core/errors.js";
+import { createServer as createDeliberateServer, type DeliberateServer } from "../../src/server/index.js";
 import { ARITH_PROMPT, loadPolicy } from "../helpers/models.js";
-import { startWireServer, type WireServer } from "../helpers/wire-server.js";
 
-// Until `deliberate serve` exists, these run against a loopback server in the test suite that speaks
-// the OpenAI wire format over the real embedded model (test/helpers/wire-server.ts).
-describe("OpenAI-compatible backend against a loopback server", () => {
+// These run against `deliberate serve` (src/server) on loopback over the real embedded model, set up
+// like llama.cpp's server: at most 2 choices per request ("Value must be between 1 <= value <= 2").
+// A small proxy in front of it records the requests, injects 503s, and reports usage the way
+// llama.cpp does for n > 1 (only the first choice's completion tokens).
+describe("OpenAI-compatible backend against deliberate serve", () => {
   let policy: LlamaCppModel;
-  let server: WireServer;
+  let deliberate: DeliberateServer;
+  let server: Proxy;
   before(async () => {
     policy = await loadPolicy(8);
-    server = await startWireServer({ model: policy, maxN: 2, apiKey: "secret" });
+    deliberate = createDeliberateServer({
+      model: policy,
+      modelName: "tiny",
+      apiKey: "secret",
+      limits: { maxChoices: 2 },
+    });
+    const { url } = await deliberate.listen({ port: 0 });
+    server = await startProxy(`${url}/v1`);
   });
   after(async () => {
     await server.close();
+    await deliberate.close();
     await policy.close();
   });
 
@@ -111,9 +123,14 @@ describe("OpenAI-compatible backend against a loopback server", () => {
   });
 
   test("retries 5xx answers with backoff", async () => {
-    const flaky = await startWireServer({ model: policy, failFirst: 2 });
+    const flaky = await startProxy(server.target, 2);
     try {
-      const model = new OpenAICompatibleModel({ baseUrl: flaky.url, model: "tiny", backoffMs: 5 });
+      const model = new OpenAICompatibleModel({
+        baseUrl: flaky.url,
+        model: "tiny",
+        apiKey: "secret",
+        backoffMs: 5,
+      });
       const response = await model.complete({ prompt: ARITH_PROMPT, temperature: 0, maxTokens: 10 });
       assert.equal(response.completions.length, 1);
       assert.equal(flaky.requests.length, 3);
@@ -175,4 +192,70 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+interface Proxy {
+  url: string;
+  target: string;
+  requests: { path: string; body: Record<string, unknown> }[];
+  close(): Promise<void>;
+}
+
+/**
+ * A fault-injecting proxy in front of a server: records every request, answers the first
+ * `failFirst` with 503, and rewrites `usage.completion_tokens` of multi-choice answers to the first
+ * choice's count, as llama.cpp's server reports it.
+ */
+async function startProxy(target: string, failFirst = 0): Promise<Proxy> {
+  const requests: Proxy["requests"] = [];
+  let failuresLeft = failFirst;
+  const proxy = createHttpServer(async (req, res) => {
+    const text = await readBody(req);
+    const path = (req.url ?? "").replace(/^\/v1/, "");
+    const body = JSON.parse(text || "{}") as Record<string, unknown>;
+    requests.push({ path, body });
+    if (failuresLeft > 0) {
+      failuresLeft--;
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: "Loading model", type: "unavailable_error" } }));
+      return;
+    }
+    const upstream = await fetch(`${target}${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      },
+      body: text,
+    });
+    let answer = await upstream.text();
+    if (upstream.ok && Number(body.n ?? 1) > 1) {
+      const json = JSON.parse(answer);
+      const first = json.choices[0].logprobs;
+      json.usage.completion_tokens = first?.content?.length ?? first?.tokens?.length ?? 0;
+      answer = JSON.stringify(json);
+    }
+    res.writeHead(upstream.status, { "content-type": "application/json" });
+    res.end(answer);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  const { port } = proxy.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    target,
+    requests,
+    close: () => new Promise((resolve) => proxy.close(() => resolve())),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk) => {
+      data += chunk;
+    });
+    req.on("end", () => resolve(data));
+    req.on("error", reject);
+  });
 }
