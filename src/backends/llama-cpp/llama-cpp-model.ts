@@ -480,8 +480,11 @@ export class LlamaCppModel implements LanguageModel {
     };
     if (top > 0 || include.size > 0) {
       const alternatives: Record<string, number> = {};
-      for (const [t, lp] of topLogprobs(logits, top, norm))
-        alternatives[this.model.detokenize([t as Token], true)] = lp;
+      for (const [t, lp] of topLogprobs(logits, top, norm)) {
+        // Byte-fallback tokens can spell the same text as a regular token: keep the likelier one.
+        const text = this.model.detokenize([t as Token], true);
+        if (!(text in alternatives)) alternatives[text] = lp;
+      }
       for (const text of include) {
         const ids = this.model.tokenize(text, true);
         if (ids.length === 1) alternatives[text] = tokenLogprob(logits, ids[0] as number, norm);

@@ -1,0 +1,67 @@
+/**
+ * Consistency of the PyTorch reference fixture with the task definition (pure TypeScript; the
+ * llama.cpp comparison lives in the backend tests). Guards against a fixture regenerated with a
+ * different PRM input format, vocabulary layout or labelling.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { parseArithQuestion, verifyArithSteps } from "../../src/tasks/arith/index.js";
+
+interface Fixture {
+  tolerance: number;
+  vocabSize: number;
+  policy: { model: string; cases: { text: string; tokenIds: number[]; top: Record<string, number> }[] };
+  prm: {
+    model: string;
+    cases: { question: string; steps: string[]; text: string; tokenIds: number[]; stepScores: number[] }[];
+  };
+}
+
+const fixture = JSON.parse(
+  readFileSync(new URL("../fixtures/arith-reference.json", import.meta.url), "utf8"),
+) as Fixture;
+
+/** Every fixture text uses only task characters, each one token, after <s> (id 1). */
+function assertCharLevelIds(text: string, ids: number[]): void {
+  assert.equal(ids[0], 1, "starts with <s>");
+  assert.equal(ids.length, text.length + 1, "one token per character");
+  assert.ok(ids.every((id) => id >= 0 && id < fixture.vocabSize));
+}
+
+describe("arith reference fixture", () => {
+  it("has policy cases with normalised top-10 log-probs", () => {
+    assert.ok(fixture.policy.cases.length >= 3);
+    for (const c of fixture.policy.cases) {
+      assert.ok(parseArithQuestion(c.text.split("\n")[0]!), c.text);
+      assertCharLevelIds(c.text, c.tokenIds);
+      const logprobs = Object.values(c.top);
+      assert.equal(logprobs.length, 10);
+      assert.ok(logprobs.every((lp) => lp <= 0));
+      const mass = logprobs.reduce((s, lp) => s + Math.exp(lp), 0);
+      assert.ok(mass > 0.5 && mass <= 1 + 1e-6, `top-10 mass ${mass}`);
+    }
+  });
+
+  it("has PRM cases in the scorer's input format", () => {
+    assert.ok(fixture.prm.cases.length >= 3);
+    for (const c of fixture.prm.cases) {
+      const expected = `Q:${c.question}\n${c.steps.map((s) => `${s}#\n`).join("")}`;
+      assert.equal(c.text, expected);
+      assertCharLevelIds(c.text, c.tokenIds);
+      assert.equal(c.stepScores.length, c.steps.length);
+      assert.ok(c.stepScores.every((s) => s >= 0 && s <= 1));
+    }
+  });
+
+  it("covers both right and wrong steps, and the PRM ranks them apart", () => {
+    const scored = fixture.prm.cases.flatMap((c) =>
+      verifyArithSteps(c.question, c.steps).map((v, i) => ({ correct: v.correct, score: c.stepScores[i]! })),
+    );
+    const good = scored.filter((s) => s.correct);
+    const bad = scored.filter((s) => !s.correct);
+    assert.ok(good.length > 0 && bad.length > 0);
+    const mean = (xs: { score: number }[]) => xs.reduce((s, x) => s + x.score, 0) / xs.length;
+    assert.ok(mean(good) > mean(bad) + 0.3, `mean good ${mean(good)} vs bad ${mean(bad)}`);
+  });
+});
