@@ -5,20 +5,15 @@
 
 Each problem gets `--per-problem` samples, spread round-robin over the temperatures. Output rows:
 `{id, level, question, solution, temperature, source: "policy"}`, plus one `source: "gold"` row per
-problem with `--gold`, so the PRM also sees fully correct long solutions at levels the policy fails,
-and `--corrupt K` rows per problem (`source: "corrupted"`): gold solutions with injected step slips
-(noise.py). Those pair nearly identical right and wrong steps, which pushes the PRM to check the
-arithmetic instead of leaning on where in a solution a step sits.
+problem with `--gold`, so the PRM also sees fully correct long solutions at levels the policy fails.
 """
 
 import argparse
-import random
 
 import torch
 
 from data import read_jsonl, write_jsonl
 from model import load_checkpoint
-from noise import noisy_solution
 from sampler import sample_many
 from threads import configure_threads
 
@@ -31,8 +26,6 @@ def main() -> None:
     ap.add_argument("--per-problem", type=int, default=4)
     ap.add_argument("--temperatures", default="0.7,1.0")
     ap.add_argument("--gold", action="store_true")
-    ap.add_argument("--corrupt", type=int, default=0)
-    ap.add_argument("--corrupt-rate", type=float, default=0.3)
     ap.add_argument("--seed", type=int, default=11)
     a = ap.parse_args()
     configure_threads()
@@ -50,12 +43,6 @@ def main() -> None:
         for p in problems:
             q = p["prompt"].strip()[2:]
             rows.append({"id": p["id"], "level": p["level"], "question": q, "solution": p["solution"], "temperature": 0, "source": "gold"})
-    rng = random.Random(a.seed)
-    for _ in range(a.corrupt):
-        for p in problems:
-            q = p["prompt"].strip()[2:]
-            sol = noisy_solution(p["prompt"], a.corrupt_rate, rng)
-            rows.append({"id": p["id"], "level": p["level"], "question": q, "solution": sol, "temperature": 0, "source": "corrupted"})
     write_jsonl(a.out, rows)
     print(f"wrote {len(rows)} solutions to {a.out}", flush=True)
 

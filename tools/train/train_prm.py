@@ -5,8 +5,7 @@ line as `<step>#\n`. At each `#` the model predicts `+` (the step is prefix-corr
 verifier) or `-`; there is no language-model loss elsewhere. The step score at inference is
 P(+) / (P(+) + P(-)) of the next-token distribution at the `#` position.
 
-The PRM starts from the policy's weights (it already reads the task) and is fine-tuned; `--init`
-may also be an earlier PRM checkpoint (train-all.sh continues with extra corrupted-gold data). Training
+The PRM starts from the policy's weights (it already reads the task) and is fine-tuned. Training
 evaluates step AUROC on a development set every `--eval-every` steps and stops once it reaches
 `--stop-auroc`, keeping the PRM useful but imperfect; the final numbers come from a separate report
 set.
@@ -110,7 +109,7 @@ def metrics(model, rows: list[dict]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--init", required=True, help="policy checkpoint to start from")
-    ap.add_argument("--train", required=True, nargs="+")
+    ap.add_argument("--train", required=True)
     ap.add_argument("--dev", required=True)
     ap.add_argument("--report", required=True)
     ap.add_argument("--out", required=True)
@@ -126,7 +125,7 @@ def main() -> None:
     configure_threads()
     torch.manual_seed(a.seed)
     model, _ = load_checkpoint(a.init)
-    train = [r for path in a.train for r in read_jsonl(path) if usable(r)]
+    train = [r for r in read_jsonl(a.train) if usable(r)]
     dev = [r for r in read_jsonl(a.dev) if usable(r) and r["source"] == "policy"]
     report = [r for r in read_jsonl(a.report) if usable(r) and r["source"] == "policy"]
     print(f"train {len(train)} sequences, dev {len(dev)}, report {len(report)}", flush=True)
