@@ -55,3 +55,4 @@ export * from "./eval/datasets/index.js";
 export { RunStore } from "./eval/store.js";
 export { executeRun, type EvalConfig } from "./eval/runner.js";
 export { summarizeRun, formatSummary, type EvalSummary } from "./eval/summary.js";
+export { createServer } from "./server/index.js";

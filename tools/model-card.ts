@@ -20,7 +20,9 @@ import { readGgufFileInfo } from "node-llama-cpp";
 import { embeddedModels, packageRoot } from "../src/defaults.js";
 import { RunStore } from "../src/eval/store.js";
 import type { EvalSummary } from "../src/eval/summary.js";
-import { splitArithSteps, verifyArithSteps } from "../src/tasks/arith/index.js";
+import { LlamaCppModel } from "../src/backends/llama-cpp/index.js";
+import { LogprobPrm } from "../src/scorers/reward/logprob-prm.js";
+import { formatArithPrompt, splitArithSteps, verifyArithSteps } from "../src/tasks/arith/index.js";
 
 const { values } = parseArgs({
   options: {
@@ -57,22 +59,31 @@ const run = spawnSync(process.execPath, evalArgs, { encoding: "utf8", stdio: ["i
 if (run.status !== 0) throw new Error(`deliberate eval failed with exit code ${run.status}`);
 const summary = JSON.parse(run.stdout) as EvalSummary;
 
-// PRM quality on the pool: step labels from the exact verifier, scores from the PRM.
+// PRM quality on the pool: step labels from the exact verifier, step scores from the embedded PRM
+// (scored here, so the card describes the PRM file it is written for).
 const store = RunStore.open(out);
+const prmModel = await LlamaCppModel.load({ model: embeddedModels.prm, parallel: 16, gpu: false });
+const scorer = new LogprobPrm({ model: prmModel });
 const labelled: { score: number; good: boolean }[] = [];
 for (const problem of store.problems()) {
   const question =
     typeof problem.prompt === "string" ? problem.prompt : problem.prompt.messages.at(-1)!.content;
-  for (const sample of store.samples(problem.id)) {
-    if (!sample.stepScores) continue;
-    const verdicts = verifyArithSteps(question.trim().split("\n")[0]!, splitArithSteps(sample.text));
+  const line = question.trim().split("\n")[0]!;
+  const samples = store.samples(problem.id);
+  const { scores } = await scorer.score(
+    { prompt: formatArithPrompt({ question: line.replace(/^Q:/, "") }) },
+    samples.map((s) => s.text),
+  );
+  samples.forEach((sample, k) => {
+    const verdicts = verifyArithSteps(line, splitArithSteps(sample.text));
     verdicts.forEach((v, i) => {
-      const score = sample.stepScores![i];
+      const score = scores[k]!.steps![i];
       if (score !== undefined && Number.isFinite(score)) labelled.push({ score, good: v.correct });
     });
-  }
+  });
 }
 store.close();
+await prmModel.close();
 const prm = {
   steps: labelled.length,
   goodShare: labelled.filter((s) => s.good).length / labelled.length,
@@ -112,7 +123,7 @@ function policyCard(): string {
       metric("greedy"),
       metric("pass@1"),
       ...ks.filter((k) => k > 1).map((k) => metric(`maj@${k}`)),
-      ...ks.map((k) => metric(`coverage@${k}`)),
+      ...ks.filter((k) => k > 1).map((k) => metric(`coverage@${k}`)),
     ];
   });
   return `# arith-policy — the embedded default policy

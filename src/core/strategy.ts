@@ -15,6 +15,8 @@ export interface Candidate {
   /** Scorer value (aggregated over steps), when a scorer ran. */
   score?: number;
   stepScores?: number[];
+  /** Confidence signal from the candidate's own token log-probabilities (higher is surer), when used. */
+  confidence?: number;
   logprobs?: TokenLogprob[];
 }
 
@@ -38,6 +40,11 @@ export interface GenerationDefaults {
 /** Everything a strategy may use. The model and scorer are metered: usage is counted for it. */
 export interface StrategyContext {
   model: LanguageModel;
+  /**
+   * Model that judge layers (rank, fuse, critique) ask; they use `model` when it is absent. Its
+   * usage is counted with the scorers' (`scorerUsage`).
+   */
+  judge?: LanguageModel;
   scorer?: Scorer;
   extractAnswer: AnswerExtractor;
   sameAnswer: AnswerEquivalence;

@@ -1,7 +1,14 @@
-import type { Problem } from "../core/prompt.js";
-import type { Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
 import { ConfigError } from "../core/errors.js";
-import { allAborted, type SampleSettings, sampleCandidates, traceCandidates } from "./sampling.js";
+import type { Problem } from "../core/prompt.js";
+import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
+import { type Layer, selectionLayer } from "./pipeline.js";
+import {
+  CandidateLog,
+  type SampleSettings,
+  sampleCandidates,
+  scoreCandidates,
+  stopReasonOf,
+} from "./sampling.js";
 import { argmax } from "./vote.js";
 
 /**
@@ -14,28 +21,41 @@ export function bestOfN(settings: SampleSettings, spec = "best-of-n"): Strategy 
     needsScorer: true,
     async run(problem: Problem, ctx: StrategyContext): Promise<StrategyOutcome> {
       if (!ctx.scorer) throw new ConfigError("best-of-n needs a scorer", { hint: "pass --scorer, e.g. prm" });
-      const candidates = await sampleCandidates(problem, ctx, settings);
-      const { scores } = await ctx.scorer.score(
-        problem,
-        candidates.map((c) => c.text),
-        { signal: ctx.signal },
-      );
-      candidates.forEach((c, i) => {
-        c.score = scores[i]!.value;
-        if (scores[i]!.steps) c.stepScores = scores[i]!.steps;
-      });
-      const nodes = traceCandidates(ctx, candidates);
-      const chosen = argmax(candidates.map((c) => c.score!));
-      const stopReason = allAborted(candidates) ? "aborted" : "completed";
-      if (chosen < 0) return { answer: null, output: "", candidates, chosen, stopReason };
-      ctx.trace.update(nodes[chosen]!, { status: "selected" });
-      return {
-        answer: candidates[chosen]!.answer,
-        output: candidates[chosen]!.text,
-        candidates,
-        chosen,
-        stopReason,
-      };
+      const log = new CandidateLog(ctx, { strategy: "best-of-n" });
+      let stopReason: StrategyOutcome["stopReason"] = "completed";
+      try {
+        const candidates = await sampleCandidates(problem, ctx, settings, false);
+        await scoreCandidates(problem, ctx, candidates);
+        for (const c of candidates) log.add(c);
+      } catch (error) {
+        stopReason = stopReasonOf(error);
+      }
+      return log.outcome(argmax(log.candidates.map((c) => c.score ?? Number.NaN)), stopReason);
     },
   };
+}
+
+/** Scores the candidates that have no score yet (a layer after a generator). */
+export async function scoreMissing(
+  problem: Problem,
+  ctx: StrategyContext,
+  input: Candidate[],
+): Promise<void> {
+  if (!ctx.scorer) {
+    throw new ConfigError("this layer needs a scorer", { hint: "pass --scorer, e.g. prm" });
+  }
+  await scoreCandidates(
+    problem,
+    ctx,
+    input.filter((c) => c.score === undefined),
+  );
+}
+
+/** Best-of-n as a pipeline layer: scores unscored inputs and passes on the best one. */
+export function bestLayer(spec = "best-of-n"): Layer {
+  return selectionLayer(spec, true, async (problem, input, ctx) => {
+    await scoreMissing(problem, ctx, input);
+    const chosen = argmax(input.map((c) => c.score ?? Number.NaN));
+    return { chosen, answer: chosen >= 0 ? input[chosen]!.answer : null };
+  });
 }

@@ -1,11 +1,22 @@
 import { z } from "zod";
 import { Registry } from "../core/spec.js";
 import type { Strategy } from "../core/strategy.js";
+import { adaptiveConsistency } from "./adaptive-consistency.js";
 import { bestOfN } from "./best-of-n.js";
+import { deepConf } from "./deepconf.js";
+import { earlyReject } from "./early-reject.js";
+import { earlyStoppingConsistency } from "./esc.js";
+import { firstFinish } from "./first-finish.js";
 import { greedy } from "./greedy.js";
+import { judgeParams } from "./judge.js";
+import { critiqueParams, layers, makeCritique, makeFuse, makeRank, rankParams } from "./layers.js";
+import { mbr } from "./mbr.js";
+import { isPipeline, pipelineStrategy, sampleThen, splitPipeline } from "./pipeline.js";
 import { sample } from "./sample.js";
 import { samplesParam, samplingParams } from "./sampling.js";
+import { selfCertainty } from "./self-certainty.js";
 import { selfConsistency } from "./self-consistency.js";
+import { weightedVote } from "./weighted-vote.js";
 
 /**
  * Every strategy by spec name. `strategies.create("sc:n=16,temperature=0.8")` returns a configured
@@ -43,7 +54,156 @@ strategies.define({
   create: (p, spec) => bestOfN(p, spec),
 });
 
-/** Parses a strategy spec such as `sc:n=16` into a configured strategy. */
+strategies.define({
+  name: "weighted-vote",
+  aliases: ["wv"],
+  description: "sample n solutions, majority vote weighted by the scorer's scores",
+  params: z.object({
+    n: samplesParam(16),
+    ...samplingParams,
+    aggregate: z.enum(["sum", "max", "mean"]).default("sum"),
+  }),
+  create: (p, spec) => weightedVote(p, spec),
+});
+
+strategies.define({
+  name: "self-certainty",
+  description: "sample n solutions with logprobs, pick by the model's own confidence (no verifier)",
+  params: z.object({
+    n: samplesParam(16),
+    ...samplingParams,
+    metric: z.enum(["mean", "lowest-group", "bottom-group", "tail"]).default("mean"),
+    token: z.enum(["logprob", "confidence", "entropy"]).default("logprob"),
+    window: z.coerce.number().int().min(1).default(8),
+    bottom: z.coerce.number().gt(0).max(1).default(0.1),
+    topLogprobs: z.coerce.number().int().min(1).max(100).default(5),
+    select: z.enum(["best", "borda"]).default("best"),
+    p: z.coerce.number().min(0).max(10).default(0.5),
+  }),
+  create: (p, spec) => selfCertainty(p, spec),
+});
+
+strategies.define({
+  name: "deepconf",
+  description: "DeepConf online: warm-up threshold, confidence-based early termination, weighted vote",
+  params: z.object({
+    n: samplesParam(32),
+    ...samplingParams,
+    warmup: z.coerce.number().int().min(1).max(4096).default(8),
+    keep: z.coerce.number().gt(0).max(1).default(0.9),
+    window: z.coerce.number().int().min(1).default(8),
+    chunk: z.coerce.number().int().min(1).default(8),
+    consensus: z.coerce.number().gt(0).default(0.95),
+    topLogprobs: z.coerce.number().int().min(1).max(100).default(5),
+    token: z.enum(["confidence", "logprob", "entropy"]).default("confidence"),
+    batch: z.coerce.number().int().min(0).max(4096).default(0),
+  }),
+  create: (p, spec) => deepConf(p, spec),
+});
+
+strategies.define({
+  name: "adaptive-sc",
+  aliases: ["adaptive-consistency"],
+  description: "self-consistency in rounds, stopping when a Beta/Dirichlet posterior decides the majority",
+  params: z.object({
+    n: samplesParam(40),
+    ...samplingParams,
+    batch: z.coerce.number().int().min(1).max(4096).default(4),
+    criterion: z.enum(["beta", "dirichlet"]).default("beta"),
+    threshold: z.coerce.number().gt(0).lt(1).default(0.95),
+  }),
+  create: (p, spec) => adaptiveConsistency(p, spec),
+});
+
+strategies.define({
+  name: "esc",
+  aliases: ["early-stopping-sc"],
+  description: "self-consistency in windows, stopping at the first unanimous window",
+  params: z.object({
+    n: samplesParam(40),
+    ...samplingParams,
+    window: z.coerce.number().int().min(1).max(4096).default(8),
+  }),
+  create: (p, spec) => earlyStoppingConsistency(p, spec),
+});
+
+strategies.define({
+  name: "first-finish",
+  aliases: ["ffs"],
+  description: "start n samples, keep the first k to finish, cancel the rest",
+  params: z.object({
+    n: samplesParam(8),
+    ...samplingParams,
+    k: z.coerce.number().int().min(1).max(4096).default(1),
+    select: z.enum(["vote", "shortest"]).default("vote"),
+  }),
+  create: (p, spec) => firstFinish(p, spec),
+});
+
+strategies.define({
+  name: "early-reject",
+  aliases: ["speculative-rejection"],
+  description: "best-of-n that stops the worst partial generations early by their partial scores",
+  params: z.object({
+    n: samplesParam(16),
+    ...samplingParams,
+    tokens: z.coerce.number().int().min(1).default(16),
+    reject: z.coerce.number().min(0).max(1).default(0.75),
+    rounds: z.coerce.number().int().min(1).max(64).default(1),
+  }),
+  create: (p, spec) => earlyReject(p, spec),
+});
+
+strategies.define({
+  name: "mbr",
+  description: "sample n solutions, return the one most similar to the others (minimum Bayes risk)",
+  params: z.object({
+    n: samplesParam(16),
+    ...samplingParams,
+    similarity: z.enum(["answer", "lines", "words", "edit"]).default("answer"),
+  }),
+  create: (p, spec) => mbr(p, spec),
+});
+
+/** Splits a judge strategy's parameters into its sampling part and its layer part. */
+function samplingPart<P extends { n: number; temperature: number; topP: number; topK: number }>(
+  p: P & { maxTokens?: number },
+): Strategy {
+  const { n, temperature, topP, topK, maxTokens } = p;
+  return sample({ n, temperature, topP, topK, ...(maxTokens !== undefined ? { maxTokens } : {}) }, "sample");
+}
+
+strategies.define({
+  name: "rank",
+  description: "sample n solutions, a judge model ranks them; the top one answers",
+  params: z.object({ n: samplesParam(8), ...samplingParams, ...rankParams }),
+  create: (p, spec) => sampleThen(samplingPart(p), makeRank(p, "rank"), spec),
+});
+
+strategies.define({
+  name: "fuse",
+  description: "sample n solutions, a judge model fuses them into one",
+  params: z.object({ n: samplesParam(4), ...samplingParams, ...judgeParams }),
+  create: (p, spec) => sampleThen(samplingPart(p), makeFuse(p, "fuse"), spec),
+});
+
+strategies.define({
+  name: "critique",
+  description: "sample n solutions, a judge model critiques and revises them; majority over revisions",
+  params: z.object({ n: samplesParam(4), ...samplingParams, ...critiqueParams }),
+  create: (p, spec) => sampleThen(samplingPart(p), makeCritique(p, "critique"), spec),
+});
+
+/**
+ * Parses a strategy spec into a configured strategy: one spec such as `sc:n=16`, or a pipeline of
+ * stages separated by `|` such as `sample:n=8 | rank:k=3 | fuse`, whose first stage is a strategy and
+ * whose later stages are layers (see `layers.ts`).
+ */
 export function createStrategy(spec: string): Strategy {
-  return strategies.create(spec);
+  if (!isPipeline(spec)) return strategies.create(spec);
+  const [first, ...rest] = splitPipeline(spec);
+  return pipelineStrategy(
+    strategies.create(first!),
+    rest.map((stage) => layers.create(stage)),
+  );
 }

@@ -6,10 +6,13 @@ import { Rng } from "../core/rng.js";
 import type { AnswerEquivalence, AnswerExtractor, Scorer } from "../core/scorer.js";
 import type { GenerationDefaults, Strategy, StrategyEvent, StrategyResult } from "../core/strategy.js";
 import { TraceRecorder } from "../core/trace.js";
+import { addUsage } from "../core/usage.js";
 
 /** Everything {@link runStrategy} needs besides the strategy and the problem. */
 export interface RunOptions {
   model: LanguageModel;
+  /** Model for judge layers (rank, fuse, critique). Default: `model`. Counted in `scorerUsage`. */
+  judge?: LanguageModel;
   scorer?: Scorer;
   budget?: Budget;
   /** Seed of the run; the same seed reproduces the same result on the same backend. Default 0. */
@@ -42,6 +45,7 @@ export async function runStrategy(
   const seed = options.seed ?? 0;
   const ctx = {
     model: meter.model(options.model),
+    ...(options.judge ? { judge: meterJudge(meter, options.judge) } : {}),
     ...(options.scorer ? { scorer: meter.scorer(options.scorer) } : {}),
     extractAnswer: options.extractAnswer,
     sameAnswer: options.sameAnswer ?? ((a: string, b: string) => a.trim() === b.trim()),
@@ -73,5 +77,22 @@ export async function runStrategy(
     usage,
     scorerUsage: { ...meter.scorerUsage },
     trace: [...trace.nodes],
+  };
+}
+
+/**
+ * A separate judge model, counted with the scorers: its calls are not policy generation, so they
+ * neither count against nor are limited by the policy's token budget.
+ */
+function meterJudge(meter: ComputeMeter, judge: LanguageModel): LanguageModel {
+  return {
+    id: judge.id,
+    capabilities: judge.capabilities,
+    async complete(request) {
+      const response = await judge.complete(request);
+      addUsage(meter.scorerUsage, response.usage);
+      return response;
+    },
+    close: () => judge.close(),
   };
 }

@@ -1,29 +1,78 @@
 import type { Problem } from "../core/prompt.js";
-import type { Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
-import { allAborted, type SampleSettings, sampleCandidates, traceCandidates } from "./sampling.js";
-import { majorityVote } from "./vote.js";
+import type { AnswerEquivalence } from "../core/scorer.js";
+import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
+import { type Layer, type Selection, selectionLayer } from "./pipeline.js";
+import { CandidateLog, type SampleSettings, sampleCandidates, stopReasonOf } from "./sampling.js";
+import { groupAnswers, majorityVote } from "./vote.js";
 
 /**
  * Self-consistency (Wang et al. 2022): sample `n` solutions, extract their answers and return the
- * most frequent one, comparing answers by equivalence rather than by string.
+ * most frequent one, comparing answers by equivalence rather than by string. The trace root records
+ * the vote count of every answer (`meta.votes`) and how many samples had no answer (`meta.noAnswer`).
  */
 export function selfConsistency(settings: SampleSettings, spec = "self-consistency"): Strategy {
   return {
     spec,
     needsScorer: false,
     async run(problem: Problem, ctx: StrategyContext): Promise<StrategyOutcome> {
-      const candidates = await sampleCandidates(problem, ctx, settings);
-      const nodes = traceCandidates(ctx, candidates);
-      const winner = majorityVote(
-        candidates.map((c) => c.answer),
-        ctx.sameAnswer,
-      );
-      const stopReason = allAborted(candidates) ? "aborted" : "completed";
-      if (!winner)
-        return { answer: null, output: candidates[0]?.text ?? "", candidates, chosen: -1, stopReason };
-      const chosen = winner.members[0]!;
-      for (const m of winner.members) ctx.trace.update(nodes[m]!, { status: "selected" });
-      return { answer: winner.answer, output: candidates[chosen]!.text, candidates, chosen, stopReason };
+      const log = new CandidateLog(ctx, { strategy: "self-consistency" });
+      let stopReason: StrategyOutcome["stopReason"] = "completed";
+      try {
+        for (const c of await sampleCandidates(problem, ctx, settings, false)) log.add(c);
+      } catch (error) {
+        stopReason = stopReasonOf(error);
+      }
+      return voteOutcome(log, ctx, stopReason);
     },
   };
+}
+
+/** Vote counts by answer and the number of candidates without one, for traces. */
+export function voteSummary(
+  candidates: readonly Candidate[],
+  same: AnswerEquivalence,
+): { votes: Record<string, number>; noAnswer: number } {
+  const classes = groupAnswers(
+    candidates.map((c) => c.answer),
+    same,
+  );
+  return {
+    votes: Object.fromEntries(classes.map((c) => [c.answer, c.members.length])),
+    noAnswer: candidates.filter((c) => c.answer === null).length,
+  };
+}
+
+/** The majority vote over a log's candidates as an outcome (the chosen one: the class's first). */
+export function voteOutcome(
+  log: CandidateLog,
+  ctx: StrategyContext,
+  stopReason: StrategyOutcome["stopReason"],
+  meta: Record<string, unknown> = {},
+): StrategyOutcome {
+  const selection = voteSelection(log.candidates, ctx);
+  const root = ctx.trace.nodes[log.root];
+  ctx.trace.update(log.root, { meta: { ...root?.meta, ...selection.meta, ...meta } });
+  if (selection.chosen < 0) {
+    const outcome = log.outcome(-1, stopReason);
+    return { ...outcome, output: log.candidates[0]?.text ?? "" };
+  }
+  return log.outcome(selection.chosen, stopReason, {
+    answer: selection.answer,
+    members: selection.members ?? [],
+  });
+}
+
+function voteSelection(input: readonly Candidate[], ctx: StrategyContext): Selection {
+  const winner = majorityVote(
+    input.map((c) => c.answer),
+    ctx.sameAnswer,
+  );
+  const meta = voteSummary(input, ctx.sameAnswer);
+  if (!winner) return { chosen: -1, answer: null, meta };
+  return { chosen: winner.members[0]!, answer: winner.answer, members: winner.members, meta };
+}
+
+/** Majority vote as a pipeline layer: passes on the first candidate of the winning answer. */
+export function voteLayer(spec = "vote"): Layer {
+  return selectionLayer(spec, false, async (_problem, input, ctx) => voteSelection(input, ctx));
 }

@@ -60,12 +60,12 @@ describe("the embedded models through deliberate's llama.cpp backend match PyTor
       const { scores } = await prm.score(problem, [c.steps.join("\n")]);
       const steps = scores[0]!.steps!;
       assert.equal(steps.length, c.stepScores.length);
-      steps.forEach((s, i) =>
+      steps.forEach((s, i) => {
         assert.ok(
           Math.abs(s - c.stepScores[i]!) < fixture.tolerance,
           `${c.text} step ${i}: ${s} vs ${c.stepScores[i]}`,
-        ),
-      );
+        );
+      });
     }
   });
 
@@ -88,7 +88,8 @@ describe("the embedded models through deliberate's llama.cpp backend match PyTor
         const { scores } = await prm.score({ prompt }, texts);
         texts.forEach((text, i) => {
           const verdicts = verifyArithSteps(p.question, splitArithSteps(text));
-          verdicts.forEach((v, j) => steps.push({ score: scores[i]!.steps![j]!, good: v.correct }));
+          for (const [j, v] of verdicts.entries())
+            steps.push({ score: scores[i]!.steps![j]!, good: v.correct });
         });
       }
     }
