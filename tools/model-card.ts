@@ -54,7 +54,13 @@ const evalArgs = [
   "--json",
   ...(values.resume ? ["--resume"] : []),
 ];
-console.error(`deliberate ${evalArgs.slice(3).join(" ")}`);
+/** The eval command as a reader can rerun it, from the package root. */
+const shownCommand = `deliberate ${evalArgs
+  .slice(3)
+  .filter((a) => a !== "--resume")
+  .map((a) => (a === out ? path.relative(packageRoot, out) : a))
+  .join(" ")}`;
+console.error(shownCommand);
 const run = spawnSync(process.execPath, evalArgs, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
 if (run.status !== 0) throw new Error(`deliberate eval failed with exit code ${run.status}`);
 const summary = JSON.parse(run.stdout) as EvalSummary;
@@ -137,7 +143,7 @@ ${facts(policyInfo)}
 ${trainingSection("policy")}
 ## Accuracy (measured with \`deliberate eval\`)
 
-\`deliberate ${evalArgs.slice(3).join(" ")}\`: the test split, ${summary.problems.total} problems,
+\`${shownCommand}\`: the test split, ${summary.problems.total} problems,
 a pool of ${summary.pool.samples} samples per problem at temperature ${summary.pool.temperature}, seed
 ${summary.seed}. Levels 7–8 are out of distribution (longer than anything trained on). Values are
 accuracies with 95% bootstrap intervals over problems; maj@k and coverage@k (pass@k) are estimated
