@@ -14,6 +14,7 @@ import { mbr } from "./mbr.js";
 import { isPipeline, pipelineStrategy, sampleThen, splitPipeline } from "./pipeline.js";
 import { sample } from "./sample.js";
 import { samplesParam, samplingParams } from "./sampling.js";
+import { defineSearchStrategies } from "./search/specs.js";
 import { selfCertainty } from "./self-certainty.js";
 import { selfConsistency } from "./self-consistency.js";
 import { weightedVote } from "./weighted-vote.js";
@@ -193,6 +194,8 @@ strategies.define({
   params: z.object({ n: samplesParam(4), ...samplingParams, ...critiqueParams }),
   create: (p, spec) => sampleThen(samplingPart(p), makeCritique(p, "critique"), spec),
 });
+
+defineSearchStrategies(strategies);
 
 /**
  * Parses a strategy spec into a configured strategy: one spec such as `sc:n=16`, or a pipeline of
