@@ -22,6 +22,7 @@ export { type Usage, emptyUsage, addUsage } from "./core/usage.js";
 export { type Budget, ComputeMeter, validateBudget } from "./core/meter.js";
 export { Rng } from "./core/rng.js";
 export { TraceRecorder, type TraceNode, type TraceStatus } from "./core/trace.js";
+export { parseTraceFile, toTraceFile, traceFileSchema, type TraceFile } from "./core/trace-file.js";
 export {
   type Scorer,
   type ScoreResult,

@@ -6,6 +6,7 @@ import type { Problem } from "../core/prompt.js";
 import type { Scorer } from "../core/scorer.js";
 import type { StrategyResult } from "../core/strategy.js";
 import { extractAnswer } from "../scorers/math/extract.js";
+import { toTraceFile } from "../core/trace-file.js";
 import { mathEqual } from "../scorers/math/equivalence.js";
 import { scorers } from "../scorers/registry.js";
 import { createStrategy } from "../strategies/registry.js";
@@ -128,6 +129,5 @@ function toJson(result: StrategyResult) {
 }
 
 function writeTrace(file: string, result: StrategyResult, prompt: string): void {
-  const trace = { version: 1, strategy: result.strategy, prompt, answer: result.answer, nodes: result.trace };
-  writeFileSync(file, `${JSON.stringify(trace, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify(toTraceFile(result, prompt), null, 2)}\n`);
 }
