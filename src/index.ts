@@ -57,3 +57,34 @@ export { RunStore } from "./eval/store.js";
 export { executeRun, type EvalConfig } from "./eval/runner.js";
 export { summarizeRun, formatSummary, type EvalSummary } from "./eval/summary.js";
 export { createServer } from "./server/index.js";
+export {
+  searchStrategy,
+  finishSearch,
+  type SearchAlgorithm,
+  type SearchContext,
+  type SearchResult,
+  type SearchSettings,
+  type FinalSelection,
+} from "./strategies/search/search.js";
+export {
+  modelStepGenerator,
+  contextStepScorer,
+  type Step,
+  type StepGenerator,
+  type StepScorer,
+  type ExpandRequest,
+} from "./strategies/search/steps.js";
+export { SearchTree, type SearchNode } from "./strategies/search/tree.js";
+export { beamSearch, type BeamSettings } from "./strategies/search/beam.js";
+export { dvts, type DvtsSettings } from "./strategies/search/dvts.js";
+export { diverseBeamSearch, type DiverseBeamSettings } from "./strategies/search/diverse-beam.js";
+export {
+  particleFilter,
+  multinomialResample,
+  systematicResample,
+  type ParticleSettings,
+} from "./strategies/search/particle-filter.js";
+export { particleGibbs, type ParticleGibbsSettings } from "./strategies/search/particle-gibbs.js";
+export { mcts, type MctsSettings } from "./strategies/search/mcts.js";
+export { rebase, rebaseAllocation, type RebaseSettings } from "./strategies/search/rebase.js";
+export { aStar, type AStarSettings } from "./strategies/search/a-star.js";

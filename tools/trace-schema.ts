@@ -7,4 +7,7 @@
 import { writeFileSync } from "node:fs";
 import { traceJsonSchema } from "../src/core/trace-file.js";
 
-writeFileSync(new URL("../docs/trace.schema.json", import.meta.url), `${JSON.stringify(traceJsonSchema(), null, 2)}\n`);
+writeFileSync(
+  new URL("../docs/trace.schema.json", import.meta.url),
+  `${JSON.stringify(traceJsonSchema(), null, 2)}\n`,
+);

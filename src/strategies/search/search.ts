@@ -255,13 +255,14 @@ export function byScore(
 /**
  * Scores nodes; with `lookahead > 0` each unfinished node is first rolled out greedily that many
  * steps (recorded in the trace as pruned `lookahead` nodes) and scored by where the rollout ends, as
- * in search-and-learn's beam search.
+ * in search-and-learn's beam search. Returns where each node's rollout ended (the node itself when it
+ * was not rolled out).
  */
 export async function scoreWithLookahead(
   search: SearchContext,
   nodes: readonly SearchNode[],
   lookahead: number,
-): Promise<void> {
+): Promise<SearchNode[]> {
   const ends = [...nodes];
   for (let step = 0; step < lookahead; step++) {
     const open = ends.map((n, i) => ({ n, i })).filter((x) => !x.n.done);
@@ -284,4 +285,5 @@ export async function scoreWithLookahead(
     for (let at: SearchNode | null = end; at && at !== node; at = at.parent) search.tree.mark(at, "pruned");
     search.tree.setScores(node, end.stepScores?.slice(0, node.depth) ?? [], scores[i]);
   });
+  return ends;
 }

@@ -1,9 +1,14 @@
 import { z } from "zod";
 import type { Registry } from "../../core/spec.js";
 import type { Strategy } from "../../core/strategy.js";
+import { aStar } from "./a-star.js";
 import { beamSearch } from "./beam.js";
 import { diverseBeamSearch } from "./diverse-beam.js";
 import { dvts } from "./dvts.js";
+import { mcts } from "./mcts.js";
+import { particleFilter } from "./particle-filter.js";
+import { particleGibbs } from "./particle-gibbs.js";
+import { rebase } from "./rebase.js";
 import { searchParams, searchStrategy } from "./search.js";
 
 const beams = (fallback: number) => z.coerce.number().int().min(1).max(4096).default(fallback);
@@ -41,5 +46,75 @@ export function defineSearchStrategies(strategies: Registry<Strategy>): void {
       penalty: z.coerce.number().min(0).default(0.5),
     }),
     create: (p, spec) => searchStrategy("diverse-beam", p, spec, diverseBeamSearch),
+  });
+
+  strategies.define({
+    name: "particle-filter",
+    aliases: ["pf"],
+    description: "particle filtering: N particles extended step by step, resampled by softmax of PRM scores",
+    params: z.object({
+      ...searchParams,
+      n: beams(16),
+      weightTemperature: z.coerce.number().positive().default(1),
+      resampling: z.enum(["multinomial", "systematic"]).default("systematic"),
+    }),
+    create: (p, spec) => searchStrategy("particle-filter", p, spec, particleFilter),
+  });
+
+  strategies.define({
+    name: "particle-gibbs",
+    aliases: ["pg"],
+    description:
+      "particle Gibbs: particle filtering sweeps, each conditioned on a reference particle of the last",
+    params: z.object({
+      ...searchParams,
+      n: z.coerce.number().int().min(2).max(4096).default(16),
+      weightTemperature: z.coerce.number().positive().default(1),
+      resampling: z.enum(["multinomial", "systematic"]).default("systematic"),
+      sweeps: z.coerce.number().int().min(1).max(64).default(2),
+      pool: z.enum(["all", "last"]).default("all"),
+    }),
+    create: (p, spec) => searchStrategy("particle-gibbs", p, spec, particleGibbs),
+  });
+
+  strategies.define({
+    name: "mcts",
+    description: "Monte Carlo tree search over steps, PRM as value: PUCT/UCT selection, k-way expansion",
+    params: z.object({
+      ...searchParams,
+      iterations: z.coerce.number().int().min(1).max(100_000).default(16),
+      c: z.coerce.number().min(0).default(1),
+      children: beams(4),
+      rule: z.enum(["puct", "uct"]).default("puct"),
+      rollout: z.coerce.number().int().min(0).max(1).default(0),
+      choose: z.enum(["visits", "value"]).default("visits"),
+    }),
+    create: (p, spec) => searchStrategy("mcts", p, spec, mcts),
+  });
+
+  strategies.define({
+    name: "rebase",
+    aliases: ["reward-balanced"],
+    description: "reward-balanced search: width W shared among open nodes by softmax of their PRM scores",
+    params: z.object({
+      ...searchParams,
+      n: beams(16),
+      balanceTemperature: z.coerce.number().positive().default(0.1),
+    }),
+    create: (p, spec) => searchStrategy("rebase", p, spec, rebase),
+  });
+
+  strategies.define({
+    name: "a-star",
+    aliases: ["astar"],
+    description: "A*-decoding: best-first over partial solutions by PRM score, stops at the first goal",
+    params: z.object({
+      ...searchParams,
+      children: beams(4),
+      expansions: z.coerce.number().int().min(1).max(100_000).default(16),
+      goal: z.coerce.number().default(0.5),
+      costWeight: z.coerce.number().min(0).default(0),
+    }),
+    create: (p, spec) => searchStrategy("a-star", p, spec, aStar),
   });
 }

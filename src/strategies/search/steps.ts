@@ -4,7 +4,7 @@ import type { Problem } from "../../core/prompt.js";
 import { aggregateSteps, type StepAggregation } from "../../core/scorer.js";
 import type { StrategyContext } from "../../core/strategy.js";
 import { EXTRACTORS } from "../../scorers/math/extract.js";
-import { shareBudget } from "../sampling.js";
+import { settleAll, shareBudget } from "../sampling.js";
 
 /** One generated reasoning step. */
 export interface Step {
@@ -91,7 +91,8 @@ export function modelStepGenerator(
       if (ctx.signal?.aborted) throw new AbortedError();
       const samples = requests.reduce((s, r) => s + r.n, 0);
       const each = shareBudget(ctx, samples, settings.stepTokens);
-      return Promise.all(
+      // settleAll: every request of the round ends before an error (abort, budget) propagates.
+      return settleAll(
         requests.map(async (request) => {
           const room = maxTokens - request.from.tokens;
           if (room < 1) return [];
