@@ -54,6 +54,12 @@ export * from "./tasks/arith/index.js";
 export * from "./eval/metrics/index.js";
 export * from "./eval/datasets/index.js";
 export { RunStore } from "./eval/store.js";
+export {
+  parseModelShape,
+  formatModelShape,
+  readGgufModelShape,
+  type RunModelShape,
+} from "./eval/model-shape.js";
 export { executeRun, type EvalConfig } from "./eval/runner.js";
 export { summarizeRun, formatSummary, type EvalSummary } from "./eval/summary.js";
 export { createServer } from "./server/index.js";

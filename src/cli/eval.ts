@@ -17,6 +17,8 @@ import {
   parseWhere,
   type WhereFilter,
 } from "../eval/datasets/index.js";
+import type { ModelShape } from "../eval/metrics/flops.js";
+import { parseModelShape, readGgufModelShape } from "../eval/model-shape.js";
 import { ProgressLine } from "../eval/progress.js";
 import {
   type EvalConfig,
@@ -54,6 +56,7 @@ interface EvalFlags {
   scorer?: string;
   raw?: boolean;
   json?: boolean;
+  modelShape?: ModelShape;
 }
 
 /** Commander parser for a number in [min, max] (or (min, max] with `exclusiveMin`). */
@@ -70,6 +73,20 @@ function numberArg(min: number, max: number, exclusiveMin = false) {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Commander parser for `--model-shape params=…,layers=…,dModel=…,kvDim=…,bytesPerParam=…`. */
+export function modelShapeArg(value: string): ModelShape {
+  try {
+    return parseModelShape(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/** Help text of `--model-shape`. */
+export const MODEL_SHAPE_HELP =
+  "model shape for FLOPs, e.g. params=7e9,layers=32,dModel=4096,kvDim=1024,bytesPerParam=2 " +
+  "(default: the GGUF metadata of an embedded model; none for a server)";
 
 /** `deliberate eval`: a dataset × strategies evaluation into a resumable run directory. */
 export function registerEval(program: Command): void {
@@ -129,6 +146,7 @@ export function registerEval(program: Command): void {
     )
     .option("--scorer <spec>", "scorer: scores the pool once (bon@k, wmaj@k) and serves scored strategies")
     .option("--raw", "send raw text prompts even to a chat model")
+    .option("--model-shape <shape>", MODEL_SHAPE_HELP, modelShapeArg)
     .option("--json", "print the summary as one JSON object")
     .action(async (flags: EvalFlags, command: Command) => {
       await evalCommand(flags, command);
@@ -291,6 +309,31 @@ async function openEvalModel(
   return LlamaCppModel.load({ ...options, contextSize });
 }
 
+/**
+ * Records the model shape of the run's cost figures: `--model-shape` when given (it replaces a stored
+ * one), else, when the run has none yet, the GGUF metadata of an embedded model. A server's model has
+ * no shape unless given: its FLOPs are then null, and stderr says so.
+ */
+async function recordModelShape(
+  store: RunStore,
+  model: LanguageModel,
+  given: ModelShape | undefined,
+): Promise<void> {
+  if (given) {
+    store.setModelShape({ ...given, source: "user" });
+    return;
+  }
+  if (store.modelShape()) return;
+  const shape = model instanceof LlamaCppModel ? await readGgufModelShape(model.file) : null;
+  if (shape) store.setModelShape({ ...shape, source: "gguf" });
+  else {
+    process.stderr.write(
+      `the model's shape is unknown: FLOPs and eFLOPs are not reported (give it with --model-shape ` +
+        `params=…,layers=…,dModel=…,kvDim=…,bytesPerParam=…)\n`,
+    );
+  }
+}
+
 async function evalCommand(flags: EvalFlags, command: Command): Promise<void> {
   let store: RunStore;
   let config: EvalConfig;
@@ -328,6 +371,7 @@ async function evalCommand(flags: EvalFlags, command: Command): Promise<void> {
     model = await openEvalModel(config, flags, pendingProblems);
     if (config.scorer) scorer = await scorers.create(config.scorer).open();
     if (fresh) store = RunStore.create(dir, fresh.config, fresh.problems);
+    await recordModelShape(store, model, flags.modelShape);
     const before = store.counts();
     const pendingCount = before.problems - before.completed;
     process.stderr.write(

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import type { ModelShape } from "../eval/metrics/flops.js";
 import { writeReport } from "../eval/report/index.js";
+import { MODEL_SHAPE_HELP, modelShapeArg } from "./eval.js";
 import { intArg } from "./parse.js";
 
 /** `deliberate report RUN_DIR`: report.html (plots), report.json and report.csv of an eval run. */
@@ -11,8 +13,16 @@ export function registerReport(program: Command): void {
     )
     .argument("<run-dir>", "the run directory (--out of deliberate eval)")
     .option("--resamples <n>", "bootstrap resamples of the CIs (default 1000, as eval)", intArg(2, 1_000_000))
-    .action((dir: string, flags: { resamples?: number }) => {
-      const report = writeReport(dir, flags.resamples !== undefined ? { resamples: flags.resamples } : {});
+    .option(
+      "--model-shape <shape>",
+      `${MODEL_SHAPE_HELP}; here it replaces the run's for this report`,
+      modelShapeArg,
+    )
+    .action((dir: string, flags: { resamples?: number; modelShape?: ModelShape }) => {
+      const report = writeReport(dir, {
+        ...(flags.resamples !== undefined ? { resamples: flags.resamples } : {}),
+        ...(flags.modelShape ? { modelShape: { ...flags.modelShape, source: "user" as const } } : {}),
+      });
       const { html, json, csv } = report.files;
       process.stdout.write(`${html}\n${json}\n${csv}\n`);
       process.stderr.write(

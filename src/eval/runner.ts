@@ -6,7 +6,7 @@
  */
 import { setMaxListeners } from "node:events";
 import { AbortedError, ConfigError } from "../core/errors.js";
-import type { LanguageModel } from "../core/model.js";
+import type { CompletionRequest, LanguageModel, ScoreRequest } from "../core/model.js";
 import { type Problem, type Prompt, promptText } from "../core/prompt.js";
 import type { Scorer } from "../core/scorer.js";
 import type { Strategy } from "../core/strategy.js";
@@ -15,6 +15,7 @@ import { runStrategy } from "../strategies/run.js";
 import type { FieldMapping, WhereFilter } from "./datasets/index.js";
 import type { EvalProblem, GradingKind } from "./datasets/types.js";
 import { createGrader, type Grader, type GraderOptions } from "./grading.js";
+import type { SequenceShape } from "./metrics/flops.js";
 import type { ResultRecord, RunStore, SampleRecord, StoredProblem } from "./store.js";
 
 /** Where the model of a run comes from (stored so that `--resume` reopens the same one). */
@@ -199,8 +200,9 @@ async function runProblem(
   const pool =
     config.samples > 0 ? drawPool(stored, problem, config, grader, options, signal) : Promise.resolve([]);
   const runs = strategies.map(async (s): Promise<ResultRecord> => {
+    const sequences: SequenceShape[] = [];
     const result = await runStrategy(s.strategy, problem, {
-      model,
+      model: recordSequences(model, sequences),
       ...(scorer ? { scorer } : {}),
       seed: deriveSeed(config.seed, stored.index, `strategy:${s.canonical}`),
       signal,
@@ -233,6 +235,7 @@ async function runProblem(
       scorerUsage: result.scorerUsage,
       candidates: result.candidates.length,
       stopReason: result.stopReason,
+      sequences,
     };
   });
   const [samples, results] = await Promise.all([pool, Promise.all(runs)]);
@@ -244,6 +247,35 @@ async function runProblem(
     generated: samples.length + strategyCandidates,
     completionTokens: samples.reduce((sum, s) => sum + s.completionTokens, 0) + strategyTokens,
   };
+}
+
+/**
+ * The model a strategy run sees, recording every sequence it decodes (for the cost figures): one per
+ * completion, with its request's prompt tokens and its own generated tokens, and one per scoring call
+ * (its prompt tokens, nothing generated).
+ */
+export function recordSequences(model: LanguageModel, sequences: SequenceShape[]): LanguageModel {
+  const recorded: LanguageModel = {
+    id: model.id,
+    capabilities: model.capabilities,
+    async complete(request: CompletionRequest) {
+      const response = await model.complete(request);
+      for (const c of response.completions) {
+        sequences.push({ promptTokens: response.usage.promptTokens, generatedTokens: c.completionTokens });
+      }
+      return response;
+    },
+    close: () => model.close(),
+  };
+  if (model.score) {
+    const score = model.score.bind(model);
+    recorded.score = async (request: ScoreRequest) => {
+      const response = await score(request);
+      sequences.push({ promptTokens: response.usage.promptTokens, generatedTokens: 0 });
+      return response;
+    };
+  }
+  return recorded;
 }
 
 async function drawPool(

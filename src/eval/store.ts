@@ -14,12 +14,17 @@ import { ConfigError } from "../core/errors.js";
 import type { Prompt } from "../core/prompt.js";
 import type { Usage } from "../core/usage.js";
 import type { EvalProblem } from "./datasets/types.js";
+import type { SequenceShape } from "./metrics/flops.js";
+import type { RunModelShape } from "./model-shape.js";
 
 /** File name of the store inside a run directory. */
 export const STORE_FILE = "run.sqlite";
 
 /** Version of the schema below; a store of another version is refused. */
 export const STORE_SCHEMA_VERSION = 1;
+
+/** Key of the run table holding the model shape of the cost figures (JSON {@link RunModelShape}). */
+export const MODEL_SHAPE_KEY = "model_shape";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS run (
@@ -64,6 +69,7 @@ CREATE TABLE IF NOT EXISTS results (
   scorer_usage TEXT NOT NULL,
   candidates   INTEGER NOT NULL,
   stop_reason  TEXT NOT NULL,
+  sequences    TEXT,
   UNIQUE (problem_id, strategy)
 );
 `;
@@ -111,6 +117,12 @@ export interface ResultRecord {
   scorerUsage: Usage;
   candidates: number;
   stopReason: string;
+  /**
+   * Every sequence the policy model decoded for this result, in call order: one per completion (its
+   * request's prompt tokens, its generated tokens) and one per scoring call (prompt and continuation,
+   * nothing generated). The cost figures are computed from them; absent in stores written before.
+   */
+  sequences?: SequenceShape[];
 }
 
 /** Row counts of a store. */
@@ -160,6 +172,7 @@ interface ResultRow {
   scorer_usage: string;
   candidates: number;
   stop_reason: string;
+  sequences: string | null;
 }
 
 /** The SQLite store of one evaluation run. Synchronous (better-sqlite3); one writer process at a time. */
@@ -239,6 +252,11 @@ export class RunStore {
         `${file} has store schema version ${version ?? "none"}, expected ${STORE_SCHEMA_VERSION}`,
       );
     }
+    // Stores written before results recorded their sequences get the column (NULL for old rows).
+    const columns = store.db.prepare("PRAGMA table_info(results)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "sequences")) {
+      store.db.exec("ALTER TABLE results ADD COLUMN sequences TEXT");
+    }
     return store;
   }
 
@@ -264,6 +282,17 @@ export class RunStore {
         "INSERT INTO run (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
       )
       .run(key, value);
+  }
+
+  /** The model shape of the run's cost figures, or null when none was recorded. */
+  modelShape(): RunModelShape | null {
+    const text = this.getKey(MODEL_SHAPE_KEY);
+    return text === null ? null : (JSON.parse(text) as RunModelShape);
+  }
+
+  /** Records the model shape of the run's cost figures (replacing any earlier one). */
+  setModelShape(shape: RunModelShape): void {
+    this.setKey(MODEL_SHAPE_KEY, JSON.stringify(shape));
   }
 
   /** Every problem of the run, in run order. */
@@ -332,6 +361,14 @@ export class RunStore {
       scorerUsage: JSON.parse(r.scorer_usage) as Usage,
       candidates: r.candidates,
       stopReason: r.stop_reason,
+      ...(r.sequences !== null
+        ? {
+            sequences: (JSON.parse(r.sequences) as [number, number][]).map(([p, g]) => ({
+              promptTokens: p,
+              generatedTokens: g,
+            })),
+          }
+        : {}),
     }));
   }
 
@@ -350,8 +387,8 @@ export class RunStore {
     );
     const insertResult = this.db.prepare(
       `INSERT INTO results (problem_id, strategy, answer, correct, grade, output, usage, scorer_usage,
-         candidates, stop_reason)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         candidates, stop_reason, sequences)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const complete = this.db.prepare(
       "UPDATE problems SET completed_at = ? WHERE id = ? AND completed_at IS NULL",
@@ -393,6 +430,8 @@ export class RunStore {
           JSON.stringify(r.scorerUsage),
           r.candidates,
           r.stopReason,
+          // Compact: [prompt, generated] pairs.
+          r.sequences ? JSON.stringify(r.sequences.map((q) => [q.promptTokens, q.generatedTokens])) : null,
         );
       }
     })();

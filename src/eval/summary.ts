@@ -2,13 +2,16 @@
  * The numbers of a run, computed from its store: per difficulty level (and overall) the accuracy of
  * every strategy, and from the sample pools pass@1, maj@k and coverage@k (plus BoN@k and weighted
  * maj@k when the pool was scored) for k = 1, 2, 4, … ≤ n, each with a seeded 95% bootstrap CI over
- * problems.
+ * problems, and next to each its policy compute per problem (tokens, calls, FLOPs, memory bytes,
+ * eFLOPs; see {@link ComputeCost}).
  */
 
 import { createGrader } from "./grading.js";
 import { bootstrapCI, mean } from "./metrics/bootstrap.js";
+import { type CostOptions, type ModelShape, problemCost, type SequenceShape } from "./metrics/flops.js";
 import { passAtK } from "./metrics/pass-at-k.js";
 import { bestOfNAtK, majorityAtK, weightedMajorityAtK } from "./metrics/voting.js";
+import type { RunModelShape } from "./model-shape.js";
 import type { EvalConfig, ExecuteStats } from "./runner.js";
 import type { ResultRecord, RunStore, SampleRecord, StoredProblem } from "./store.js";
 
@@ -25,8 +28,40 @@ export interface MetricRow {
   strategy?: string;
   value: number;
   ci: [number, number];
-  /** Mean generated tokens per problem: the strategy's, or the whole pool's for pass@1. */
+  /** Mean generated tokens per problem: the strategy's, or k pool samples' for pool metrics at k. */
   tokensPerProblem?: number;
+  /** Mean policy compute per problem, on the same terms as `tokensPerProblem`. */
+  compute?: ComputeCost;
+}
+
+/**
+ * Policy-model compute per problem (a mean over problems). A strategy's is what its run used; a pool
+ * metric at k (pass@1 is k = 1) is the expected cost of k pool samples drawn in one request: k times
+ * the mean sample's generated tokens, FLOPs, bytes and eFLOPs, with the request's prompt tokens and
+ * one call. Scorer compute is not included.
+ */
+export interface ComputeCost {
+  /** Prompt tokens, counted once per request (the `Usage` convention). */
+  promptTokens: number;
+  generatedTokens: number;
+  /** Backend calls. */
+  calls: number;
+  /** Dense + attention FLOPs (metrics/flops.ts; each sequence pays its whole prompt); null without a model shape. */
+  flops: number | null;
+  /** Bytes read from memory: weights and KV cache; null without a model shape. */
+  bytes: number | null;
+  /** Kinetics-style cost, flops + intensity · bytes; null without a model shape. */
+  eflops: number | null;
+}
+
+/** How the cost figures of a summary were computed. */
+export interface CostSettings {
+  /** The model shape (from the GGUF or `--model-shape`); null: FLOPs, bytes and eFLOPs are null. */
+  shape: RunModelShape | null;
+  /** FLOPs per byte of memory bandwidth that converts bytes into eFLOPs. */
+  intensity: number;
+  /** Sequences assumed to share each read of the weights. */
+  batchSize: number;
 }
 
 /** The metrics of one difficulty level, or of all problems (`level` null). */
@@ -49,6 +84,7 @@ export interface EvalSummary {
   strategies: EvalConfig["strategies"];
   /** k values of maj@k / coverage@k. */
   ks: number[];
+  cost: CostSettings;
   problems: { total: number; completed: number };
   counts: { samples: number; results: number };
   groups: GroupSummary[];
@@ -72,7 +108,12 @@ export interface SummaryOptions {
   stats?: ExecuteStats;
   /** Model id as the backend reports it. */
   modelId?: string;
+  /** Model shape of the cost figures instead of the one the store recorded (null: none). */
+  modelShape?: RunModelShape | null;
 }
+
+/** The cost model's settings: a batch of one sequence, an H100-like 295 FLOPs per byte. */
+export const COST_OPTIONS: Required<CostOptions> = { batchSize: 1, intensity: 295 };
 
 /** k = 1, 2, 4, … ≤ n, plus n itself. */
 export function poolKs(n: number): number[] {
@@ -86,12 +127,79 @@ export function poolKs(n: number): number[] {
 interface ProblemValues {
   level: number | null;
   pass1: number | null;
-  poolTokens: number;
+  /** The cost of one pool sample (the mean over the pool), null without a pool. */
+  sample: ComputeCost | null;
   coverage: Map<number, number>;
   majority: Map<number, number>;
   bon: Map<number, number>;
   wmaj: Map<number, number>;
-  strategies: Map<string, { correct: number; tokens: number }>;
+  strategies: Map<string, { correct: number; compute: ComputeCost }>;
+}
+
+/** The cost of some sequences: prompt tokens, generated tokens and calls as given, the rest from the shape. */
+function sequencesCost(
+  shape: ModelShape | null,
+  sequences: readonly SequenceShape[] | undefined,
+  counts: { promptTokens: number; generatedTokens: number; calls: number },
+): ComputeCost {
+  const cost = shape && sequences ? problemCost(shape, sequences, COST_OPTIONS) : null;
+  return { ...counts, flops: cost?.flops ?? null, bytes: cost?.bytes ?? null, eflops: cost?.eflops ?? null };
+}
+
+/** The mean sample of a pool: its request's prompt tokens and call, the mean generated tokens and cost. */
+function sampleCost(shape: ModelShape | null, samples: readonly SampleRecord[]): ComputeCost | null {
+  if (samples.length === 0) return null;
+  const sequences = samples.map((s) => ({
+    promptTokens: s.promptTokens,
+    generatedTokens: s.completionTokens,
+  }));
+  const pool = sequencesCost(shape, sequences, {
+    promptTokens: samples[0]!.promptTokens,
+    generatedTokens: sequences.reduce((sum, q) => sum + q.generatedTokens, 0),
+    calls: 1,
+  });
+  return timesSamples(pool, 1 / samples.length);
+}
+
+/** A pool cost scaled to `factor` times the samples: generated tokens and costs scale, the request does not. */
+function timesSamples(c: ComputeCost, factor: number): ComputeCost {
+  const times = (x: number | null) => (x === null ? null : x * factor);
+  return {
+    promptTokens: c.promptTokens,
+    generatedTokens: c.generatedTokens * factor,
+    calls: c.calls,
+    flops: times(c.flops),
+    bytes: times(c.bytes),
+    eflops: times(c.eflops),
+  };
+}
+
+/** Mean compute over problems; a cost figure is null when any problem lacks it. */
+function meanCompute(costs: readonly ComputeCost[]): ComputeCost {
+  const of = (pick: (c: ComputeCost) => number | null) => {
+    const xs = costs.map(pick);
+    return xs.some((x) => x === null) ? null : mean(xs as number[]);
+  };
+  return {
+    promptTokens: mean(costs.map((c) => c.promptTokens)),
+    generatedTokens: mean(costs.map((c) => c.generatedTokens)),
+    calls: mean(costs.map((c) => c.calls)),
+    flops: of((c) => c.flops),
+    bytes: of((c) => c.bytes),
+    eflops: of((c) => c.eflops),
+  };
+}
+
+function roundCompute(c: ComputeCost): ComputeCost {
+  const whole = (x: number | null) => (x === null ? null : Math.round(x));
+  return {
+    promptTokens: round(c.promptTokens, 2),
+    generatedTokens: round(c.generatedTokens, 2),
+    calls: round(c.calls, 4),
+    flops: whole(c.flops),
+    bytes: whole(c.bytes),
+    eflops: whole(c.eflops),
+  };
 }
 
 function problemValues(
@@ -101,11 +209,12 @@ function problemValues(
   ks: number[],
   equal: ((a: string, b: string) => boolean) | undefined,
   seed: number,
+  shape: ModelShape | null,
 ): ProblemValues {
   const values: ProblemValues = {
     level: problem.level ?? null,
     pass1: null,
-    poolTokens: samples.reduce((s, x) => s + x.completionTokens, 0),
+    sample: sampleCost(shape, samples),
     coverage: new Map(),
     majority: new Map(),
     bon: new Map(),
@@ -135,7 +244,12 @@ function problemValues(
     }
   }
   for (const r of results) {
-    values.strategies.set(r.strategy, { correct: r.correct ? 1 : 0, tokens: r.usage.completionTokens });
+    const compute = sequencesCost(shape, r.sequences, {
+      promptTokens: r.usage.promptTokens,
+      generatedTokens: r.usage.completionTokens,
+      calls: r.usage.calls,
+    });
+    values.strategies.set(r.strategy, { correct: r.correct ? 1 : 0, compute });
   }
   return values;
 }
@@ -172,12 +286,14 @@ function metric(
 ): MetricRow | null {
   if (perProblem.length === 0) return null;
   const ci = bootstrapCI(perProblem, mean, { samples: options.resamples, seed: options.seed });
-  const tokens = extra.tokensPerProblem;
+  const { compute, ...rest } = extra;
   return {
     name,
     kind,
-    ...extra,
-    ...(tokens !== undefined ? { tokensPerProblem: round(tokens, 2) } : {}),
+    ...rest,
+    ...(compute
+      ? { tokensPerProblem: round(compute.generatedTokens, 2), compute: roundCompute(compute) }
+      : {}),
     value: round(ci.estimate, 6),
     ci: [round(ci.lower, 6), round(ci.upper, 6)],
   };
@@ -205,30 +321,30 @@ function groupSummary(
         options,
         {
           strategy: s.canonical,
-          tokensPerProblem: mean(per.map((x) => x.tokens)),
+          ...(per.length > 0 ? { compute: meanCompute(per.map((x) => x.compute)) } : {}),
         },
       ),
     );
   }
   const pooled = rows.filter((r) => r.pass1 !== null);
   if (pooled.length > 0) {
+    const sample = meanCompute(pooled.map((r) => r.sample!));
     push(
       metric(
         "pass@1",
         "pass@1",
         pooled.map((r) => r.pass1!),
         options,
-        {
-          k: 1,
-          tokensPerProblem: mean(pooled.map((r) => r.poolTokens)),
-        },
+        { k: 1, compute: sample },
       ),
     );
     const family = (kind: MetricKind, prefix: string, pick: (r: ProblemValues) => Map<number, number>) => {
       for (const k of ks) {
         if (k === 1) continue; // every @1 metric equals pass@1 on the same pool
         const per = pooled.map((r) => pick(r).get(k)).filter((x) => x !== undefined);
-        if (per.length === pooled.length) push(metric(`${prefix}@${k}`, kind, per, options, { k }));
+        if (per.length === pooled.length) {
+          push(metric(`${prefix}@${k}`, kind, per, options, { k, compute: timesSamples(sample, k) }));
+        }
       }
     };
     family("majority", "maj", (r) => r.majority);
@@ -251,8 +367,9 @@ export function summarizeRun(store: RunStore, options: SummaryOptions = {}): Eva
   const completed = problems.filter((p) => p.completed);
   const samplesBy = groupBy(store.samples(), (s) => s.problemId);
   const resultsBy = groupBy(store.results(), (r) => r.problemId);
+  const shape = options.modelShape !== undefined ? options.modelShape : store.modelShape();
   const values = completed.map((p) =>
-    problemValues(p, samplesBy.get(p.id) ?? [], resultsBy.get(p.id) ?? [], ks, equal, config.seed),
+    problemValues(p, samplesBy.get(p.id) ?? [], resultsBy.get(p.id) ?? [], ks, equal, config.seed, shape),
   );
   const groups: GroupSummary[] = [];
   const levels = [...new Set(values.map((v) => v.level).filter((l): l is number => l !== null))].sort(
@@ -282,6 +399,7 @@ export function summarizeRun(store: RunStore, options: SummaryOptions = {}): Eva
     },
     strategies: config.strategies,
     ks,
+    cost: { shape, ...COST_OPTIONS },
     problems: { total: counts.problems, completed: counts.completed },
     counts: { samples: counts.samples, results: counts.results },
     groups,
@@ -321,9 +439,15 @@ function pad(text: string, width: number, right = false): string {
   return right ? text.padStart(width) : text.padEnd(width);
 }
 
+/** A cost figure in short scientific notation (`2.31e8`), or `-` when absent. */
+function formatCost(x: number | null | undefined): string {
+  return x === null || x === undefined ? "-" : x.toExponential(2).replace("e+", "e");
+}
+
 /**
  * The human-readable report: a header, one table per group (metric, accuracy, 95% CI, generated
- * tokens per problem), an overview with one column per level, and the speed line.
+ * tokens per problem, and FLOPs and eFLOPs per problem when the model shape is known), an overview
+ * with one column per level, and the speed line.
  */
 export function formatSummary(summary: EvalSummary): string {
   const lines: string[] = [];
@@ -340,18 +464,30 @@ export function formatSummary(summary: EvalSummary): string {
   if (summary.problems.completed < summary.problems.total) {
     lines.push(`(incomplete run: resume it with --resume to finish the remaining problems)`);
   }
+  const shape = summary.cost.shape;
+  if (shape) {
+    lines.push(
+      `cost: ${shape.params} params, ${shape.layers} layers, dModel ${shape.dModel}, kvDim ${shape.kvDim}, ` +
+        `${round(shape.bytesPerParam, 3)} bytes/param (${shape.source === "gguf" ? "GGUF metadata" : "--model-shape"}); ` +
+        `eFLOPs = FLOPs + ${summary.cost.intensity} · bytes`,
+    );
+  } else lines.push("cost: model shape unknown, no FLOPs (pass --model-shape)");
   const nameWidth = Math.max(10, ...summary.groups.flatMap((g) => g.metrics.map((m) => m.name.length)));
+  const costHead = shape ? `  ${pad("FLOPs/problem", 13, true)}  ${pad("eFLOPs/problem", 14, true)}` : "";
   for (const group of summary.groups) {
     lines.push("");
     lines.push(`${group.label} · ${group.problems} problems`);
     lines.push(
-      `  ${pad("metric", nameWidth)}  ${pad("accuracy", 8, true)}  ${pad("95% CI", 16)}  ${pad("tokens/problem", 14, true)}`,
+      `  ${pad("metric", nameWidth)}  ${pad("accuracy", 8, true)}  ${pad("95% CI", 16)}  ${pad("tokens/problem", 14, true)}${costHead}`,
     );
     for (const m of group.metrics) {
       const ci = `[${m.ci[0].toFixed(3)}, ${m.ci[1].toFixed(3)}]`;
       const tokens = m.tokensPerProblem !== undefined ? m.tokensPerProblem.toFixed(1) : "";
+      const cost = shape
+        ? `  ${pad(formatCost(m.compute?.flops), 13, true)}  ${pad(formatCost(m.compute?.eflops), 14, true)}`
+        : "";
       lines.push(
-        `  ${pad(m.name, nameWidth)}  ${pad(m.value.toFixed(3), 8, true)}  ${pad(ci, 16)}  ${pad(tokens, 14, true)}`,
+        `  ${pad(m.name, nameWidth)}  ${pad(m.value.toFixed(3), 8, true)}  ${pad(ci, 16)}  ${pad(tokens, 14, true)}${cost}`,
       );
     }
   }

@@ -1,7 +1,8 @@
 /**
  * End-to-end tests of `deliberate eval` on the embedded model, run as child processes: a run killed
  * with SIGKILL and resumed equals a run that was never killed; GSM8K runs through the whole pipeline;
- * the arith task shows real accuracy.
+ * the arith task shows real accuracy; the compute figures follow metrics/flops.ts from the stored
+ * tokens and the GGUF's shape, and are null for a server model of unknown shape.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -10,7 +11,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import Database from "better-sqlite3";
+import {
+  type ModelShape,
+  problemCost,
+  type SequenceShape,
+  sequenceCost,
+} from "../../src/eval/metrics/index.js";
 import type { EvalSummary, GroupSummary, MetricRow } from "../../src/eval/summary.js";
+import { loadPolicy } from "../helpers/models.js";
+import { startTestServer } from "../server/setup.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const cli = join(root, "src", "cli", "main.ts");
@@ -104,6 +113,41 @@ function dump(file: string): StoreDump {
   }
 }
 
+/** Per completed problem: its level, greedy's usage and recorded sequences, and its pool samples. */
+function storedCompute(file: string): {
+  level: number;
+  usage: { promptTokens: number; completionTokens: number };
+  greedy: SequenceShape[];
+  pool: SequenceShape[];
+}[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    const rows = db
+      .prepare(
+        `SELECT p.id AS id, p.level AS level, r.usage AS usage, r.sequences AS sequences FROM problems p
+         JOIN results r ON r.problem_id = p.id AND r.strategy = 'greedy' ORDER BY p.idx`,
+      )
+      .all() as { id: string; level: number; usage: string; sequences: string }[];
+    const samples = db.prepare(
+      "SELECT prompt_tokens AS p, completion_tokens AS g FROM samples WHERE problem_id = ?",
+    );
+    return rows.map((r) => ({
+      level: r.level,
+      usage: JSON.parse(r.usage) as { promptTokens: number; completionTokens: number },
+      greedy: (JSON.parse(r.sequences) as [number, number][]).map(([p, g]) => ({
+        promptTokens: p,
+        generatedTokens: g,
+      })),
+      pool: (samples.all(r.id) as { p: number; g: number }[]).map((x) => ({
+        promptTokens: x.p,
+        generatedTokens: x.g,
+      })),
+    }));
+  } finally {
+    db.close();
+  }
+}
+
 const N = 4;
 // 6 problems per level × 8 levels.
 const ARITH_ARGS = [
@@ -149,6 +193,58 @@ describe("deliberate eval (embedded model)", { timeout: 240_000 }, () => {
     }
     const cov = (k: number) => all.metrics.find((m) => m.name === `coverage@${k}`)!.value;
     assert.ok(cov(2) <= cov(4) + 1e-12, "coverage grows with k");
+  });
+
+  test("compute per problem: FLOPs from the stored tokens and the GGUF shape of the embedded model", (t) => {
+    const summary = referenceSummary;
+    assert.ok(summary, "the reference run must run first");
+    const shape = summary.cost.shape;
+    assert.ok(shape, "the embedded model's shape is recorded");
+    assert.equal(shape.source, "gguf");
+    assert.deepEqual([shape.params, shape.layers, shape.dModel, shape.kvDim], [1_076_096, 5, 128, 128]);
+    assert.deepEqual([summary.cost.intensity, summary.cost.batchSize], [295, 1]);
+    const stored = storedCompute(join(base, "reference", "run.sqlite"));
+    assert.equal(stored.length, 48);
+    const options = { batchSize: 1, intensity: 295 };
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const check = (group: GroupSummary, problems: typeof stored) => {
+      const row = (name: string) => group.metrics.find((m) => m.name === name)!.compute!;
+      // greedy: one sequence per problem, its prompt and generated tokens as the usage says.
+      for (const p of problems)
+        assert.deepEqual(p.greedy, [
+          { promptTokens: p.usage.promptTokens, generatedTokens: p.usage.completionTokens },
+        ]);
+      const greedy = problems.map((p) => problemCost(shape, p.greedy, options));
+      assert.equal(
+        row("greedy").flops,
+        Math.round(avg(greedy.map((c) => c.flops))),
+        `${group.label} greedy flops`,
+      );
+      assert.equal(row("greedy").bytes, Math.round(avg(greedy.map((c) => c.bytes))));
+      assert.equal(row("greedy").eflops, Math.round(avg(greedy.map((c) => c.eflops))));
+      assert.equal(row("greedy").calls, 1);
+      assert.equal(
+        row("greedy").promptTokens,
+        Math.round(avg(problems.map((p) => p.usage.promptTokens)) * 100) / 100,
+      );
+      // Pool metrics at k cost k mean samples.
+      const sample = avg(problems.map((p) => avg(p.pool.map((q) => sequenceCost(shape, q, options).flops))));
+      assert.equal(row("pass@1").flops, Math.round(sample), `${group.label} pass@1 flops`);
+      for (const name of ["maj@2", "coverage@2"]) assert.equal(row(name).flops, Math.round(2 * sample));
+      for (const name of ["maj@4", "coverage@4"]) assert.equal(row(name).flops, Math.round(4 * sample));
+    };
+    check(summary.groups.at(-1)!, stored);
+    check(
+      summary.groups[0]!,
+      stored.filter((p) => p.level === 1),
+    );
+    const all = summary.groups.at(-1)!;
+    const greedy = all.metrics[0]!.compute!;
+    t.diagnostic(
+      `arith:test:6, all 48 problems: greedy ${greedy.promptTokens} prompt + ${greedy.generatedTokens} generated tokens, ` +
+        `${greedy.flops} FLOPs, ${greedy.bytes} bytes, ${greedy.eflops} eFLOPs per problem; ` +
+        `pool sample ${all.metrics[1]!.compute!.flops} FLOPs`,
+    );
   });
 
   test("kill -9 mid-run, then --resume: no lost and no duplicated samples", async (t) => {
@@ -245,6 +341,46 @@ describe("deliberate eval (embedded model)", { timeout: 240_000 }, () => {
     const sc = summary.groups[0]!.metrics[0]!;
     assert.equal(sc.name, "sc:n=4");
     assert.ok(sc.tokensPerProblem! > 0 && sc.tokensPerProblem! <= 4 * 64 + 4);
+  });
+
+  test("a server model has no shape: FLOPs are null, until --model-shape gives one", async () => {
+    const policy = await loadPolicy(4);
+    const server = await startTestServer(policy);
+    try {
+      const out = join(base, "server");
+      const args = [
+        "--dataset",
+        "arith:test:1",
+        "--where",
+        "level=1",
+        "--samples",
+        "2",
+        "--strategy",
+        "greedy",
+      ];
+      const server_ = ["--base-url", `${server.url}/v1`, "--model", "tiny", "--max-tokens", "32", "--json"];
+      const { stdout, stderr } = await runEval([...args, ...server_, "--out", out]);
+      assert.match(stderr, /the model's shape is unknown: FLOPs and eFLOPs are not reported/);
+      const summary = JSON.parse(stdout) as EvalSummary;
+      assert.equal(summary.cost.shape, null);
+      for (const m of summary.groups.at(-1)!.metrics) {
+        assert.ok(m.compute!.generatedTokens > 0, m.name);
+        assert.deepEqual([m.compute!.flops, m.compute!.bytes, m.compute!.eflops], [null, null, null], m.name);
+      }
+      // Given on resume, the shape is stored and priced.
+      const shape: ModelShape = { params: 1_076_096, layers: 5, dModel: 128, kvDim: 128, bytesPerParam: 2 };
+      const text = "params=1076096,layers=5,dModel=128,kvDim=128,bytesPerParam=2";
+      const resumed = JSON.parse(
+        (await runEval(["--resume", "--out", out, "--json", "--model-shape", text])).stdout,
+      ) as EvalSummary;
+      assert.deepEqual(resumed.cost.shape, { ...shape, source: "user" });
+      const [p] = storedCompute(join(out, "run.sqlite"));
+      const flops = problemCost(shape, p!.greedy, { batchSize: 1, intensity: 295 }).flops;
+      assert.equal(resumed.groups.at(-1)!.metrics[0]!.compute!.flops, Math.round(flops));
+    } finally {
+      await server.close();
+      await policy.close();
+    }
   });
 
   test("unknown datasets fail with one clear line", async () => {

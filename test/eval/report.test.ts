@@ -2,9 +2,10 @@
  * `deliberate report`: report.json and report.csv agree with the run store, and report.html draws
  * every plot in headless Chromium with no console or page errors and no network requests.
  *
- * Two runs: a real one (`deliberate eval` on the embedded model: arith, 8 levels, a pool and greedy)
- * and a synthetic store with a scored pool (best-of-n and weighted-majority curves), a strategy spec
- * that needs CSV quoting, and an unfinished problem.
+ * Two runs: a real one (`deliberate eval` on the embedded model: arith, 8 levels, a pool and greedy;
+ * its GGUF shape gives FLOPs and the accuracy-vs-FLOPs plot) and a synthetic store with a scored pool
+ * (best-of-n and weighted-majority curves), a strategy spec that needs CSV quoting, an unfinished
+ * problem and no model shape (no FLOPs, no FLOPs plot).
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
@@ -85,6 +86,11 @@ function assertCsvMatchesJson(data: ReportData, rows: Record<string, string>[]):
       assert.equal(num(row.ci_high), p.ci[1]);
       assert.equal(num(row.tokens_per_problem), p.tokensPerProblem);
       assert.equal(num(row.samples_per_problem), p.samplesPerProblem);
+      assert.equal(num(row.prompt_tokens_per_problem), p.compute?.promptTokens ?? null);
+      assert.equal(num(row.calls_per_problem), p.compute?.calls ?? null);
+      assert.equal(num(row.flops_per_problem), p.compute?.flops ?? null);
+      assert.equal(num(row.bytes_per_problem), p.compute?.bytes ?? null);
+      assert.equal(num(row.eflops_per_problem), p.compute?.eflops ?? null);
       assert.equal(row.level, g.level === null ? "" : String(g.level));
       assert.equal(num(row.problems), g.problems);
     }
@@ -295,7 +301,7 @@ describe("deliberate report", () => {
     const files = ["report.html", "report.json", "report.csv"].map((f) => join(realRun, f));
     assert.deepEqual(stdout.trim().split("\n"), files);
     for (const f of files) assert.ok(existsSync(f), f);
-    assert.match(stderr, /11 plots/);
+    assert.match(stderr, /12 plots/);
 
     const data = JSON.parse(readFileSync(files[1]!, "utf8")) as ReportData;
     const facts = storeFacts(realRun);
@@ -319,7 +325,18 @@ describe("deliberate report", () => {
         assert.ok(p, `${g.label} ${m.name}`);
         assert.equal(p.value, m.value);
         assert.deepEqual(p.ci, m.ci);
+        assert.deepEqual(p.compute, m.compute);
+        assert.equal(p.tokensPerProblem, m.tokensPerProblem);
       }
+    }
+    // FLOPs from the GGUF shape, on every point; a pool method at k costs k samples.
+    assert.equal(data.run.cost.shape?.source, "gguf");
+    assert.equal(data.run.cost.shape?.params, 1_076_096);
+    for (const g of data.groups) {
+      for (const p of [...g.points, ...g.coverage]) assert.ok(p.compute!.flops! > 0, `${g.label} ${p.name}`);
+      const one = g.coverage[0]!.compute!.flops!;
+      for (const p of g.coverage)
+        assert.ok(Math.abs(p.compute!.flops! - p.k! * one) <= p.k!, `${g.label} ${p.name}`);
     }
     // Matched budget: greedy costs about one pool sample, so it reads the majority curve near k = 1.
     const all = data.groups.at(-1)!;
@@ -330,6 +347,7 @@ describe("deliberate report", () => {
     assertCsvMatchesJson(data, csvRecords(files[2]!));
     assert.deepEqual(plotNames(data), [
       "budget",
+      "compute",
       "coverage",
       ...[1, 2, 3, 4, 5, 6, 7, 8].map((l) => `budget-level-${l}`),
       "coverage-levels",
@@ -373,6 +391,47 @@ describe("deliberate report", () => {
     ]);
     const html = readFileSync(report.files.html, "utf8");
     assert.match(html, /Incomplete run/);
+    // No model shape: every cost figure is null and the page says why there is no FLOPs plot.
+    assert.equal(data.run.cost.shape, null);
+    for (const p of [...all.points, ...all.coverage]) {
+      assert.deepEqual([p.compute!.flops, p.compute!.bytes, p.compute!.eflops], [null, null, null]);
+      assert.ok(p.compute!.generatedTokens > 0);
+    }
+    assert.match(html, /No FLOPs: the model's shape is unknown/);
+  });
+
+  test("--model-shape prices a run that has no shape, for that report", () => {
+    const dir = join(tmp, "synthetic-shape");
+    writeSyntheticRun(dir);
+    const shape = "params=1e6,layers=4,dModel=64,kvDim=32,bytesPerParam=2";
+    const { code, stderr } = runCli(["report", dir, "--resamples", "200", "--model-shape", shape]);
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /6 plots/);
+    const data = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as ReportData;
+    assert.deepEqual(data.run.cost.shape, {
+      params: 1e6,
+      layers: 4,
+      dModel: 64,
+      kvDim: 32,
+      bytesPerParam: 2,
+      source: "user",
+    });
+    const pass1 = data.groups.at(-1)!.coverage[0]!;
+    const facts = storeFacts(dir);
+    // Problem i's sample j has 8 prompt and 20 + 5j + i generated tokens.
+    const perSample = facts.problems.map((_, i) => {
+      const flops = [0, 1, 2, 3].map((j) => {
+        const t = 8 + 20 + 5 * j + i;
+        return 2 * 1e6 * t + 4 * 64 * t * (t + 1);
+      });
+      return flops.reduce((a, b) => a + b, 0) / 4;
+    });
+    assert.equal(pass1.compute!.flops, Math.round(perSample.reduce((a, b) => a + b, 0) / perSample.length));
+    // Strategy results of the synthetic run recorded no sequences: their FLOPs stay null.
+    assert.equal(data.groups.at(-1)!.points[0]!.compute!.flops, null);
+    const bad = runCli(["report", dir, "--model-shape", "params=1e6"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /lacks layers, dModel, kvDim, bytesPerParam/);
   });
 
   test("report.html draws every plot in headless Chromium, with no errors and no network", async (t) => {
@@ -441,6 +500,22 @@ describe("deliberate report", () => {
         // The pool curve(s) of the main plot and the fitted coverage law are drawn as lines.
         assert.ok(plots.find((p) => p.name === "budget")!.lines >= 1);
         if (data.groups.at(-1)!.coverageFit) assert.ok(plots.find((p) => p.name === "coverage")!.lines >= 1);
+        // Accuracy vs FLOPs, and vs eFLOPs on the other choice, on a log axis.
+        if (expected.includes("compute")) {
+          const text = () => page.$eval('[data-plot="compute"]', (el) => el.textContent ?? "");
+          assert.match(await text(), /FLOPs per problem/);
+          assert.ok(plots.find((p) => p.name === "compute")!.lines >= 1, "pool curve on the FLOPs plot");
+          // The pool costs k × one sample at k = 1, 2, 4: equally spaced on a log axis.
+          const xs = await page.$$eval('[data-plot="compute"] svg circle', (els) =>
+            els.map((el) => Number(el.getAttribute("cx"))).sort((a, b) => a - b),
+          );
+          assert.equal(xs.length, 3, `pool dots at ${xs.join(", ")}`);
+          assert.ok(Math.abs(xs[1]! - xs[0]! - (xs[2]! - xs[1]!)) < 1, `log spacing: ${xs.join(", ")}`);
+          await page.selectOption("#cost-view", "eflops");
+          assert.match(await text(), /eFLOPs per problem/);
+        } else {
+          assert.equal(await page.$("#cost-view"), null);
+        }
         // The other x axis redraws the accuracy plots.
         await page.selectOption("#x-view", "samples");
         const budgetSvg = await page.$eval('[data-plot="budget"]', (el) =>

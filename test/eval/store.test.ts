@@ -123,6 +123,55 @@ describe("RunStore", () => {
     store.close();
   });
 
+  test("results keep their decoded sequences; the model shape is run metadata", () => {
+    const dir = tempDir();
+    const store = RunStore.create(dir, {}, problems);
+    assert.equal(store.modelShape(), null);
+    const sequences = [
+      { promptTokens: 6, generatedTokens: 4 },
+      { promptTokens: 6, generatedTokens: 3 },
+      { promptTokens: 10, generatedTokens: 0 },
+    ];
+    store.writeProblem("p0", [], [{ ...result("p0", "sc"), sequences }]);
+    const shape = {
+      params: 1e6,
+      layers: 5,
+      dModel: 128,
+      kvDim: 64,
+      bytesPerParam: 2,
+      source: "user" as const,
+    };
+    store.setModelShape(shape);
+    store.setModelShape({ ...shape, params: 2e6 }); // replaces
+    store.close();
+    const again = RunStore.open(dir);
+    assert.deepEqual(again.results()[0]!.sequences, sequences);
+    assert.deepEqual(again.modelShape(), { ...shape, params: 2e6 });
+    again.close();
+  });
+
+  test("a store written before results had sequences opens, reads them as absent and takes new ones", () => {
+    const dir = tempDir();
+    RunStore.create(dir, {}, problems).close();
+    const raw = new Database(RunStore.fileOf(dir));
+    raw.exec("ALTER TABLE results DROP COLUMN sequences");
+    raw
+      .prepare(
+        "INSERT INTO results (problem_id, strategy, answer, correct, output, usage, scorer_usage, candidates, stop_reason) VALUES ('p0', 'greedy', '3', 1, 'A:3', ?, ?, 1, 'completed')",
+      )
+      .run(JSON.stringify(result("p0", "greedy").usage), JSON.stringify(emptyUsage()));
+    raw.close();
+    const store = RunStore.open(dir);
+    assert.equal(store.results()[0]!.sequences, undefined);
+    store.writeProblem(
+      "p1",
+      [],
+      [{ ...result("p1", "greedy"), sequences: [{ promptTokens: 3, generatedTokens: 7 }] }],
+    );
+    assert.deepEqual(store.results("p1")[0]!.sequences, [{ promptTokens: 3, generatedTokens: 7 }]);
+    store.close();
+  });
+
   test("create refuses an existing run; open refuses a missing one", () => {
     const dir = tempDir();
     RunStore.create(dir, {}, problems).close();

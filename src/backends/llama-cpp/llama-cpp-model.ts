@@ -112,6 +112,8 @@ async function resolveModelPath(model: string, cacheDir: string): Promise<string
  */
 export class LlamaCppModel implements LanguageModel {
   readonly id: string;
+  /** The GGUF file the model was loaded from (an `hf:` URI resolved to its downloaded file). */
+  readonly file: string;
   readonly capabilities: ModelCapabilities;
   private readonly pool: SequencePool;
   private readonly sequences: readonly LlamaContextSequence[];
@@ -123,9 +125,10 @@ export class LlamaCppModel implements LanguageModel {
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     sequences: LlamaContextSequence[],
-    id: string,
+    file: string,
   ) {
-    this.id = id;
+    this.id = path.basename(file);
+    this.file = file;
     this.sequences = sequences;
     this.pool = new SequencePool(sequences);
     const template = model.fileInfo.metadata.tokenizer?.chat_template;
@@ -185,7 +188,7 @@ export class LlamaCppModel implements LanguageModel {
       });
     }
     const sequences = Array.from({ length: parallel }, () => context.getSequence());
-    return new LlamaCppModel(model, context, sequences, path.basename(modelPath));
+    return new LlamaCppModel(model, context, sequences, modelPath);
   }
 
   /** Context size of each sequence, in tokens. */

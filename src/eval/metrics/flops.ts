@@ -16,12 +16,18 @@
  *   per layer per position).
  * - eFLOPs           = FLOPs + intensity · memory bytes, where intensity is the accelerator's FLOPs per
  *   byte of memory bandwidth, converting memory time into equivalent FLOPs (Kinetics' cost).
+ *
+ * docs/evaluation.md ("Compute per problem") repeats these formulas and says how `deliberate eval`
+ * applies them; keep the two in sync.
  */
 import { ConfigError } from "../../core/errors.js";
 
 /** The model dimensions the cost model needs. */
 export interface ModelShape {
-  /** Parameter count (non-embedding parameters are the usual choice). */
+  /**
+   * Parameter count: the weights read per decoded token (non-embedding parameters are the usual
+   * choice; the GGUF reader in eval/model-shape.ts counts every weight, as model cards do).
+   */
   params: number;
   /** Transformer layers. */
   layers: number;
@@ -72,7 +78,12 @@ function requireNonNegative(name: string, v: number | undefined, positive = fals
   }
 }
 
-function validateModel(m: ModelShape): void {
+/**
+ * Checks every field of a model shape.
+ *
+ * @throws ConfigError naming the first field that is not a positive finite number.
+ */
+export function validateModelShape(m: ModelShape): void {
   requireNonNegative("params", m.params, true);
   requireNonNegative("layers", m.layers, true);
   requireNonNegative("dModel", m.dModel, true);
@@ -87,7 +98,7 @@ export function sequenceCost(
   seq: SequenceShape,
   options: CostOptions = {},
 ): InferenceCost {
-  validateModel(model);
+  validateModelShape(model);
   requireNonNegative("promptTokens", seq.promptTokens);
   requireNonNegative("generatedTokens", seq.generatedTokens);
   const batch = options.batchSize ?? 1;

@@ -7,6 +7,7 @@ export {
   problemCost,
   type SequenceShape,
   sequenceCost,
+  validateModelShape,
 } from "./flops.js";
 export { type CoveragePoint, coverageCurve, passAtK, type SampleCounts } from "./pass-at-k.js";
 export { type CoveragePowerLaw, fitCoveragePowerLaw, predictCoverage } from "./power-law.js";

@@ -19,6 +19,7 @@ export const CLIENT_SCRIPT = String.raw`
   };
   var f3 = d3.format(".3f");
   var f1 = d3.format(",.1f");
+  var fE = d3.format(".3~e");
   var strategyNames = data.run.strategies.map(function (s) { return s.spec; });
   var poolNames = ["majority", "best-of-n", "weighted-majority"].filter(function (s) {
     return data.groups.some(function (g) { return g.points.some(function (p) { return p.kind === s; }); });
@@ -31,10 +32,20 @@ export const CLIENT_SCRIPT = String.raw`
   function labelOf(p) { return p.kind === "strategy" ? p.series : POOL_LABEL[p.series] || p.series; }
 
   function xOf(view) {
+    if (view === "flops" || view === "eflops") {
+      return function (p) { return p.compute ? p.compute[view] : null; };
+    }
     return view === "samples"
       ? function (p) { return p.samplesPerProblem; }
       : function (p) { return p.tokensPerProblem; };
   }
+
+  var X_LABEL = {
+    samples: "samples per problem (k; strategies: candidates) →",
+    tokens: "mean generated tokens per problem →",
+    flops: "FLOPs per problem →",
+    eflops: "eFLOPs per problem (FLOPs + intensity × bytes) →",
+  };
 
   var tickFormat = d3.format(",~g");
 
@@ -55,16 +66,33 @@ export const CLIENT_SCRIPT = String.raw`
     return ticks;
   }
 
+  /** Ticks of a log-10 axis on [lo, hi]: 1, 2 and 5 × 10^n, or every digit when those are few. */
+  function log10Ticks(lo, hi) {
+    function within(mantissas) {
+      var ticks = [];
+      for (var e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+        mantissas.forEach(function (m) {
+          var v = m * Math.pow(10, e);
+          if (v >= lo && v <= hi) ticks.push(v);
+        });
+      }
+      return ticks;
+    }
+    var ticks = within([1, 2, 5]);
+    return ticks.length >= 3 ? ticks : within([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  }
+
   function xAxis(view, values, small) {
     var positive = values.length > 0 && values.every(function (x) { return x > 0; });
     var lo = d3.min(values), hi = d3.max(values);
-    var axis = {
-      label: view === "samples" ? "samples per problem (k; strategies: candidates) →" : "mean generated tokens per problem →",
-      grid: true,
-      labelAnchor: "center",
-      labelOffset: 34,
-    };
-    if (positive) {
+    var axis = { label: X_LABEL[view], grid: true, labelAnchor: "center", labelOffset: 34 };
+    if (positive && (view === "flops" || view === "eflops")) {
+      // Costs span decades: a base-10 log axis with SI ticks (k, M, G, …).
+      axis.type = "log";
+      axis.domain = [lo / 1.3, hi * 1.3];
+      axis.ticks = log10Ticks(axis.domain[0], axis.domain[1]);
+      axis.tickFormat = "~s";
+    } else if (positive) {
       var domain = [lo / 1.3, hi * 1.3];
       axis.type = "log";
       axis.base = 2;
@@ -82,6 +110,7 @@ export const CLIENT_SCRIPT = String.raw`
       "accuracy " + f3(p.value) + "  [" + f3(p.ci[0]) + ", " + f3(p.ci[1]) + "]"];
     if (p.tokensPerProblem !== null) lines.push("tokens/problem " + f1(p.tokensPerProblem));
     if (p.samplesPerProblem !== null) lines.push("samples/problem " + f1(p.samplesPerProblem));
+    if (p.compute && p.compute.flops !== null) lines.push("FLOPs/problem " + fE(p.compute.flops) + ", eFLOPs " + fE(p.compute.eflops));
     return lines.join("\n");
   }
 
@@ -190,6 +219,15 @@ export const CLIENT_SCRIPT = String.raw`
   var all = data.groups.find(function (g) { return g.level === null; });
   var levels = data.groups.filter(function (g) { return g.level !== null; });
   var viewSelect = document.getElementById("x-view");
+  var costSelect = document.getElementById("cost-view");
+
+  /** Accuracy against FLOPs or eFLOPs (same encoding as the tokens plot). */
+  function drawCompute() {
+    rendered = 0;
+    var view = costSelect ? costSelect.value : "flops";
+    if (all) mount("compute", function () { return budgetPlot(all, view, { width: 760, height: 420 }); });
+    return rendered;
+  }
 
   function drawBudget() {
     rendered = 0;
@@ -201,12 +239,13 @@ export const CLIENT_SCRIPT = String.raw`
     return rendered;
   }
 
-  var budgetCount = drawBudget();
+  var budgetCount = drawBudget() + drawCompute();
   rendered = 0;
   if (all) mount("coverage", function () { return coveragePlot([all], { width: 760, height: 380 }); });
   if (levels.length > 0) mount("coverage-levels", function () { return coveragePlot(levels, { width: 760, height: 380 }); });
   var total = budgetCount + rendered;
   if (viewSelect) viewSelect.addEventListener("change", function () { drawBudget(); });
+  if (costSelect) costSelect.addEventListener("change", function () { drawCompute(); });
   document.documentElement.setAttribute("data-rendered", String(total));
 })();
 `;

@@ -3,6 +3,7 @@
  * point, fitted coverage value and matched-budget reading.
  */
 import { predictCoverage } from "../metrics/power-law.js";
+import type { ComputeCost } from "../summary.js";
 import type { ReportData } from "./data.js";
 
 /** Column names of report.csv, in order. */
@@ -16,6 +17,11 @@ export const CSV_COLUMNS = [
   "k",
   "tokens_per_problem",
   "samples_per_problem",
+  "prompt_tokens_per_problem",
+  "calls_per_problem",
+  "flops_per_problem",
+  "bytes_per_problem",
+  "eflops_per_problem",
   "value",
   "ci_low",
   "ci_high",
@@ -25,6 +31,17 @@ export const CSV_COLUMNS = [
 ] as const;
 
 type Cell = string | number | null | undefined;
+
+/** The compute columns of a point (empty without compute; FLOPs empty without a model shape). */
+function computeCells(c: ComputeCost | null) {
+  return {
+    prompt_tokens_per_problem: c?.promptTokens,
+    calls_per_problem: c?.calls,
+    flops_per_problem: c?.flops,
+    bytes_per_problem: c?.bytes,
+    eflops_per_problem: c?.eflops,
+  };
+}
 
 /** One field, quoted when it holds a comma, quote or line break. */
 export function csvField(value: Cell): string {
@@ -37,7 +54,8 @@ export function csvField(value: Cell): string {
  * The CSV text. Row kinds: `strategy`; `majority` / `best-of-n` / `weighted-majority` (pool methods at
  * k, k = 1 being pass@1); `coverage` (coverage@k); `coverage-fit` (the fitted exp(a·k^b) at each k,
  * with a, b and R²); `matched` (a pool method's accuracy interpolated at a strategy's tokens: `series`
- * is the pool method, `name` the strategy, `k` the equivalent k).
+ * is the pool method, `name` the strategy, `k` the equivalent k). The compute columns (prompt tokens,
+ * calls, FLOPs, bytes, eFLOPs per problem) are empty where a figure is absent.
  */
 export function reportCsv(data: ReportData): string {
   const lines = [CSV_COLUMNS.join(",")];
@@ -56,6 +74,7 @@ export function reportCsv(data: ReportData): string {
         k: p.k,
         tokens_per_problem: p.tokensPerProblem,
         samples_per_problem: p.samplesPerProblem,
+        ...computeCells(p.compute),
         value: p.value,
         ci_low: p.ci[0],
         ci_high: p.ci[1],
@@ -73,6 +92,7 @@ export function reportCsv(data: ReportData): string {
           k: p.k,
           tokens_per_problem: p.tokensPerProblem,
           samples_per_problem: p.samplesPerProblem,
+          ...computeCells(p.compute),
           value: round(predictCoverage(fit, p.k!), 6),
           ci_low: null,
           ci_high: null,
@@ -92,6 +112,7 @@ export function reportCsv(data: ReportData): string {
           k: v.k,
           tokens_per_problem: m.tokensPerProblem,
           samples_per_problem: null,
+          ...computeCells(null),
           value: v.value,
           ci_low: null,
           ci_high: null,

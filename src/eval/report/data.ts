@@ -4,14 +4,21 @@
  * summary.json) plus per-strategy candidate counts read from the store.
  *
  * Every accuracy becomes a point at a compute cost, so that strategies and pool methods can be compared
- * at matched budgets: a strategy sits at its mean generated tokens per problem; a pool method at k
- * (majority vote, best-of-n, weighted majority over a random k-subset of the pool) sits at k times the
- * pool's mean tokens per sample, which is the expected cost of drawing those k samples.
+ * at matched budgets: a strategy sits at its mean generated tokens (and FLOPs, eFLOPs) per problem; a
+ * pool method at k (majority vote, best-of-n, weighted majority over a random k-subset of the pool)
+ * sits at k times the pool's mean cost per sample, which is the expected cost of drawing those k samples.
  */
 import { fitCoveragePowerLaw } from "../metrics/power-law.js";
+import type { RunModelShape } from "../model-shape.js";
 import type { EvalConfig } from "../runner.js";
 import type { RunStore } from "../store.js";
-import { type EvalSummary, type GroupSummary, type MetricRow, summarizeRun } from "../summary.js";
+import {
+  type ComputeCost,
+  type EvalSummary,
+  type GroupSummary,
+  type MetricRow,
+  summarizeRun,
+} from "../summary.js";
 
 /** Version of the report.json layout. */
 export const REPORT_VERSION = 1;
@@ -34,6 +41,8 @@ export interface ReportPoint {
   tokensPerProblem: number | null;
   /** Mean completions per problem: the strategy's candidates, or k. */
   samplesPerProblem: number | null;
+  /** Mean policy compute per problem on the same terms as `tokensPerProblem` (FLOPs null without a model shape). */
+  compute: ComputeCost | null;
   /** Mean over problems (accuracy, or coverage for coverage points). */
   value: number;
   /** 95% bootstrap CI over problems. */
@@ -100,6 +109,8 @@ export interface ReportData {
     pool: EvalSummary["pool"];
     strategies: EvalSummary["strategies"];
     ks: number[];
+    /** Model shape and settings of the FLOPs / bytes / eFLOPs figures. */
+    cost: EvalSummary["cost"];
     problems: EvalSummary["problems"];
     counts: EvalSummary["counts"];
     ci: EvalSummary["ci"];
@@ -118,6 +129,8 @@ export interface ReportDataOptions {
   resamples?: number;
   /** Timestamp to record (default now). */
   now?: Date;
+  /** Model shape of the cost figures instead of the one the run recorded. */
+  modelShape?: RunModelShape;
 }
 
 const POOL_SERIES: { series: PoolSeries; kind: MetricRow["kind"] }[] = [
@@ -131,6 +144,7 @@ export function buildReportData(store: RunStore, options: ReportDataOptions): Re
   const summary = summarizeRun(store, {
     ...(options.resamples !== undefined ? { resamples: options.resamples } : {}),
     ...(options.modelId ? { modelId: options.modelId } : {}),
+    ...(options.modelShape ? { modelShape: options.modelShape } : {}),
   });
   const config = store.config<EvalConfig>();
   const candidates = meanCandidates(store, config);
@@ -150,6 +164,7 @@ export function buildReportData(store: RunStore, options: ReportDataOptions): Re
       pool: summary.pool,
       strategies: summary.strategies,
       ks: summary.ks,
+      cost: summary.cost,
       problems: summary.problems,
       counts: summary.counts,
       ci: summary.ci,
@@ -204,26 +219,30 @@ function reportGroup(
       ...(m.strategy !== undefined ? { strategy: m.strategy } : {}),
       tokensPerProblem: m.tokensPerProblem ?? null,
       samplesPerProblem: meanOf === undefined ? null : round(meanOf, 4),
+      compute: m.compute ?? null,
       value: m.value,
       ci: m.ci,
     });
   }
   const pass1 = group.metrics.find((m) => m.kind === "pass@1");
+  // The summary prices every pool metric at k as k samples (pass@1: one).
   const tokensPerSample =
-    pass1?.tokensPerProblem !== undefined && poolSize > 0 ? pass1.tokensPerProblem / poolSize : null;
-  const poolPoint = (m: MetricRow, series: ReportPoint["series"], kind: ReportPoint["kind"]): ReportPoint => {
-    const k = m.k ?? 1;
-    return {
-      series,
-      name: m.name,
-      kind,
-      k,
-      tokensPerProblem: tokensPerSample === null ? null : round(k * tokensPerSample, 4),
-      samplesPerProblem: k,
-      value: m.value,
-      ci: m.ci,
-    };
-  };
+    pass1?.tokensPerProblem !== undefined && poolSize > 0 ? pass1.tokensPerProblem : null;
+  const poolPoint = (
+    m: MetricRow,
+    series: ReportPoint["series"],
+    kind: ReportPoint["kind"],
+  ): ReportPoint => ({
+    series,
+    name: m.name,
+    kind,
+    k: m.k ?? 1,
+    tokensPerProblem: m.tokensPerProblem ?? null,
+    samplesPerProblem: m.k ?? 1,
+    compute: m.compute ?? null,
+    value: m.value,
+    ci: m.ci,
+  });
   const coverage: ReportPoint[] = [];
   if (pass1) {
     for (const { series, kind } of POOL_SERIES) {

@@ -57,12 +57,18 @@ export function reportLibraries(): Library[] {
   return libraries;
 }
 
+/** True when some point of the group has FLOPs (the run has a model shape). */
+function hasFlops(group: ReportGroup): boolean {
+  return group.points.some((p) => p.compute?.flops !== null && p.compute?.flops !== undefined);
+}
+
 /** The plot containers the page has for `data`, in page order (the client fills each one). */
 export function plotNames(data: ReportData): string[] {
   const all = data.groups.find((g) => g.level === null);
   if (!all) return [];
   const levels = data.groups.filter((g) => g.level !== null);
   const names = ["budget"];
+  if (hasFlops(all)) names.push("compute");
   if (all.coverage.length > 0) names.push("coverage");
   for (const g of levels) names.push(`budget-level-${g.level}`);
   if (levels.length > 0 && levels.some((g) => g.coverage.length > 0)) names.push("coverage-levels");
@@ -83,6 +89,8 @@ function scriptText(code: string): string {
 
 const fmt3 = (x: number | null | undefined): string => (x === null || x === undefined ? "–" : x.toFixed(3));
 const fmt1 = (x: number | null | undefined): string => (x === null || x === undefined ? "–" : x.toFixed(1));
+const fmtE = (x: number | null | undefined): string =>
+  x === null || x === undefined ? "–" : x.toExponential(2).replace("e+", "e");
 
 const POOL_LABEL: Record<string, string> = {
   majority: "majority vote",
@@ -111,12 +119,14 @@ function pointsTable(group: ReportGroup): string {
       (p: ReportPoint) =>
         `<tr><td>${escapeHtml(p.name)}</td><td>${escapeHtml(kindLabel(p))}</td>` +
         `<td class="num">${fmt3(p.value)}</td><td class="num">[${fmt3(p.ci[0])}, ${fmt3(p.ci[1])}]</td>` +
-        `<td class="num">${fmt1(p.tokensPerProblem)}</td><td class="num">${fmt1(p.samplesPerProblem)}</td></tr>`,
+        `<td class="num">${fmt1(p.tokensPerProblem)}</td><td class="num">${fmt1(p.samplesPerProblem)}</td>` +
+        `<td class="num">${fmtE(p.compute?.flops)}</td><td class="num">${fmtE(p.compute?.eflops)}</td></tr>`,
     )
     .join("\n");
   return (
     `<table><thead><tr><th>metric</th><th>kind</th><th>accuracy</th><th>95% CI</th>` +
-    `<th>tokens/problem</th><th>samples/problem</th></tr></thead><tbody>\n${body}\n</tbody></table>`
+    `<th>tokens/problem</th><th>samples/problem</th><th>FLOPs/problem</th><th>eFLOPs/problem</th></tr></thead>` +
+    `<tbody>\n${body}\n</tbody></table>`
   );
 }
 
@@ -172,6 +182,31 @@ th { font-weight: 600; border-bottom: 1px solid #ccc; } td.num { text-align: rig
 select { font: inherit; } footer { margin-top: 40px; color: #888; font-size: 12px; }
 `;
 
+/** The accuracy-vs-FLOPs section, or a note saying why there are no FLOPs. */
+function computeSection(data: ReportData, plotted: boolean): string {
+  const { shape, intensity, batchSize } = data.run.cost;
+  const head = `<section><h2>Accuracy vs compute (FLOPs)</h2>`;
+  if (!shape || !plotted) {
+    return (
+      `${head}<p class="note">No FLOPs: the model's shape is unknown (a server model). Give it with ` +
+      `<code>--model-shape params=…,layers=…,dModel=…,kvDim=…,bytesPerParam=…</code> on ` +
+      `<code>deliberate eval</code> or <code>deliberate report</code>.</p></section>`
+    );
+  }
+  const from = shape.source === "gguf" ? "the GGUF metadata" : "--model-shape";
+  return (
+    `${head}<p class="note">The same points priced in FLOPs per problem: dense 2·params·tokens plus attention ` +
+    `layers·dModel·T(T+1) for each sequence of T tokens, every sequence paying its whole prompt. eFLOPs add memory ` +
+    `traffic in the spirit of Kinetics: FLOPs + ${intensity} FLOPs/byte × bytes read (weights once per decoded token ` +
+    `with ${batchSize} sequence${batchSize === 1 ? "" : "s"} per batch, plus each token's K/V cache). Model shape from ${escapeHtml(from)}: ` +
+    `${shape.params.toLocaleString("en-US")} params, ${shape.layers} layers, dModel ${shape.dModel}, kvDim ${shape.kvDim}, ` +
+    `${shape.bytesPerParam.toFixed(3)} bytes/param. Scorer compute is not included.</p>` +
+    `<label>x axis <select id="cost-view"><option value="flops" selected>FLOPs per problem</option>` +
+    `<option value="eflops">eFLOPs per problem (memory-traffic-aware)</option></select></label>` +
+    `<div class="chart" data-plot="compute"></div></section>`
+  );
+}
+
 /** The whole page. */
 export function reportHtml(data: ReportData): string {
   const run = data.run;
@@ -219,6 +254,7 @@ export function reportHtml(data: ReportData): string {
     parts.push(`<div class="chart" data-plot="budget"></div>`);
     parts.push(matchedTable(all));
     parts.push(`</section>`);
+    parts.push(computeSection(data, names.has("compute")));
     if (names.has("coverage")) {
       parts.push(`<section><h2>Coverage vs samples</h2>`);
       parts.push(

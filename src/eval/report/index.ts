@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ConfigError } from "../../core/errors.js";
+import type { RunModelShape } from "../model-shape.js";
 import { RunStore, STORE_FILE } from "../store.js";
 import type { EvalSummary } from "../summary.js";
 import { buildReportData, type ReportData } from "./data.js";
@@ -35,6 +36,8 @@ export interface WriteReportOptions {
   resamples?: number;
   /** Timestamp to record (default now). */
   now?: Date;
+  /** Model shape of the cost figures instead of the one the run recorded. */
+  modelShape?: RunModelShape;
 }
 
 /** What {@link writeReport} wrote. */
@@ -66,6 +69,7 @@ export function writeReport(dir: string, options: WriteReportOptions = {}): Writ
       ...(modelId ? { modelId } : {}),
       ...(options.resamples !== undefined ? { resamples: options.resamples } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.modelShape ? { modelShape: options.modelShape } : {}),
     });
   } finally {
     store.close();
