@@ -5,6 +5,7 @@ import { ConfigError } from "../core/errors.js";
 import type { Scorer } from "../core/scorer.js";
 import { Registry } from "../core/spec.js";
 import { embeddedModelPath } from "../defaults.js";
+import { StepLikelihoodScorer } from "./confidence/step-likelihood.js";
 import { LogprobPrm } from "./reward/logprob-prm.js";
 import { ArithVerifierScorer } from "./verifiers/arith-verifier.js";
 
@@ -65,4 +66,33 @@ scorers.define({
     aggregation: z.enum(["last", "min", "product", "mean"]).default("min"),
   }),
   create: (p, spec) => ({ spec, open: async () => new ArithVerifierScorer(p.aggregation) }),
+});
+
+scorers.define({
+  name: "likelihood",
+  description:
+    "verifier-free step scores: how likely a model (default: the embedded policy) finds each step's tokens",
+  positional: "source",
+  params: z.object({
+    source: z.string().optional(),
+    model: z.string().optional(),
+    reduce: z.enum(["min", "mean"]).default("min"),
+    aggregation: z.enum(["last", "min", "product", "mean"]).default("min"),
+  }),
+  create: (p, spec) => ({
+    spec,
+    async open() {
+      const source = p.source ?? embeddedModelPath("policy");
+      let model: LlamaCppModel | OpenAICompatibleModel;
+      if (/^https?:\/\//.test(source) && !source.endsWith(".gguf")) {
+        if (!p.model)
+          throw new ConfigError("a likelihood scorer behind a server needs model=NAME in its spec");
+        model = new OpenAICompatibleModel({ baseUrl: source, model: p.model, promptLogprobs: true });
+      } else {
+        model = await LlamaCppModel.load({ model: source, parallel: 16 });
+      }
+      const scorer = new StepLikelihoodScorer({ model, reduce: p.reduce, aggregation: p.aggregation });
+      return { id: scorer.id, score: scorer.score.bind(scorer), close: () => model.close() };
+    },
+  }),
 });

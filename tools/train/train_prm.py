@@ -83,7 +83,30 @@ def auroc(scores: list[float], labels: list[bool]) -> float:
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
 
 
-def metrics(model, rows: list[dict]) -> dict:
+@torch.no_grad()
+def sibling_pairwise(model, rows: list[dict]) -> float:
+    """On frontier rows (same gold prefix, different last step): the probability that a right last
+    step outscores a wrong sibling (ties count half) — what step-level search needs from a PRM."""
+    groups: dict[tuple, list[tuple[float, bool]]] = {}
+    for i in range(0, len(rows), 256):
+        chunk = rows[i : i + 256]
+        x, y = pad_batch([example(r) for r in chunk])
+        p = model(x).softmax(-1)
+        s = p[..., PLUS] / (p[..., PLUS] + p[..., MINUS])
+        for b, r in enumerate(chunk):
+            last = (y[b] != -100).nonzero().flatten().tolist()[-1]
+            groups.setdefault((r["id"], r["prefix"]), []).append((float(s[b, last]), bool(r["labels"][-1])))
+    wins, pairs = 0.0, 0
+    for members in groups.values():
+        for good, gl in members:
+            for bad, bl in members:
+                if gl and not bl:
+                    pairs += 1
+                    wins += 1.0 if good > bad else 0.5 if good == bad else 0.0
+    return wins / pairs if pairs else float("nan")
+
+
+def metrics(model, rows: list[dict], frontier_rows: list[dict] | None = None) -> dict:
     scores, labels, meta = step_scores(model, rows)
     acc = sum((s > 0.5) == lab for s, lab in zip(scores, labels)) / len(labels)
     frontier = [k for k, m in enumerate(meta) if m["frontier"]]
@@ -103,12 +126,14 @@ def metrics(model, rows: list[dict]) -> dict:
             "auroc": round(auroc(s, lab), 4),
         }
     out["by_level"] = by_level
+    if frontier_rows:
+        out["sibling_pairwise"] = round(sibling_pairwise(model, frontier_rows), 4)
     return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--init", required=True, help="policy checkpoint to start from")
+    ap.add_argument("--init", required=True, help="policy checkpoint (.pt) or GGUF to start from")
     ap.add_argument("--train", required=True)
     ap.add_argument("--dev", required=True)
     ap.add_argument("--report", required=True)
@@ -118,17 +143,26 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--eval-every", type=int, default=100)
-    ap.add_argument("--stop-auroc", type=float, default=0.93)
+    ap.add_argument("--stop-auroc", type=float, default=0.93, help="stop early once dev AUROC reaches this")
     ap.add_argument("--seed", type=int, default=2)
     a = ap.parse_args()
 
     configure_threads()
     torch.manual_seed(a.seed)
-    model, _ = load_checkpoint(a.init)
+    if a.init.endswith(".gguf"):
+        from import_gguf import import_gguf
+
+        model = import_gguf(a.init)
+    else:
+        model, _ = load_checkpoint(a.init)
     train = [r for r in read_jsonl(a.train) if usable(r)]
-    dev = [r for r in read_jsonl(a.dev) if usable(r) and r["source"] == "policy"]
-    report = [r for r in read_jsonl(a.report) if usable(r) and r["source"] == "policy"]
-    print(f"train {len(train)} sequences, dev {len(dev)}, report {len(report)}", flush=True)
+    dev_all = [r for r in read_jsonl(a.dev) if usable(r)]
+    dev = [r for r in dev_all if r["source"] == "policy"]
+    dev_frontier = [r for r in dev_all if r["source"] == "frontier"]
+    report_all = [r for r in read_jsonl(a.report) if usable(r)]
+    report = [r for r in report_all if r["source"] == "policy"]
+    report_frontier = [r for r in report_all if r["source"] == "frontier"]
+    print(f"train {len(train)} sequences, dev {len(dev)} (+{len(dev_frontier)} frontier), report {len(report)}", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
     warmup = 50
     schedule = lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, a.steps) / a.steps))  # noqa: E731
@@ -146,14 +180,19 @@ def main() -> None:
         sched.step()
         if step % a.eval_every == 0 or step == a.steps:
             model.eval()
-            m = metrics(model, dev)
-            print(f"step {step} loss {loss.item():.4f} dev acc {m['accuracy']} auroc {m['auroc']} elapsed {time.time() - t0:.0f}s", flush=True)
-            if m["auroc"] >= a.stop_auroc or step == a.steps:
+            m = metrics(model, dev, dev_frontier)
+            print(
+                f"step {step} loss {loss.item():.4f} dev acc {m['accuracy']} auroc {m['auroc']} "
+                f"frontier auroc {m['frontier_auroc']} sibling pairwise {m.get('sibling_pairwise')} "
+                f"elapsed {time.time() - t0:.0f}s",
+                flush=True,
+            )
+            if (a.stop_auroc is not None and m["auroc"] >= a.stop_auroc) or step == a.steps:
                 print(f"stopping at step {step}", flush=True)
                 break
     train_seconds = time.time() - t0
     save_checkpoint(model, a.out, {"step": step, "train_seconds": train_seconds})
-    final = {"step": step, "train_seconds": round(train_seconds), "dev": m, "report": metrics(model, report)}
+    final = {"step": step, "train_seconds": round(train_seconds), "dev": m, "report": metrics(model, report, report_frontier)}
     print(json.dumps(final["report"]), flush=True)
     with open(a.metrics_out, "w") as f:
         json.dump(final, f, indent=2)
