@@ -40,7 +40,9 @@ describe("step likelihood scorer on the embedded policy", () => {
     const min = (await new StepLikelihoodScorer({ model }).score(problem, text)).scores[0]!.steps!;
     const mean = (await new StepLikelihoodScorer({ model, reduce: "mean" }).score(problem, text)).scores[0]!
       .steps!;
-    mean.forEach((m, i) => assert.ok(m >= min[i]! - 1e-12));
+    mean.forEach((m, i) => {
+      assert.ok(m >= min[i]! - 1e-12);
+    });
   });
 
   test("an empty solution scores 0 without a model call", async () => {
