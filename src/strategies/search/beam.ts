@@ -22,9 +22,11 @@ export interface BeamSettings extends SearchSettings {
 /**
  * Step-level beam search with a process reward model, with search-and-learn's semantics: the root
  * opens N beams; at each step the unfinished beams are scored (after an optional greedy lookahead),
- * duplicates dropped, the best N/M kept and each expanded with M next steps. Complete solutions leave
- * the beam; the search ends at N of them (never more: survivors shrink as solutions complete), when
- * no beam is left, or at `maxSteps`.
+ * duplicates dropped, the best N/M kept and each expanded with M next steps. The beam stays N wide:
+ * when duplicates leave fewer than N/M distinct survivors, the survivors share the N samples (the
+ * best first), as search-and-learn repeats its active beams. Complete solutions leave the beam and
+ * each takes one of the N places, so a round samples only for the places left and the search never
+ * returns more than N solutions; it ends at N of them, when no beam is left, or at `maxSteps`.
  */
 export const beamSearch: SearchAlgorithm<BeamSettings> = async (s, search) => {
   const finals: SearchNode[] = [];
@@ -34,8 +36,10 @@ export const beamSearch: SearchAlgorithm<BeamSettings> = async (s, search) => {
     for (let depth = 0; depth < s.maxSteps && frontier.length > 0; depth++) {
       const halt = search.halt();
       if (halt) return halt;
-      const perParent = depth === 0 ? s.n - finals.length : s.m;
-      const children = dropDuplicates(search, (await expandNodes(search, frontier, perParent)).flat());
+      const children = dropDuplicates(
+        search,
+        (await expandNodes(search, frontier, shareOut(s.n - finals.length, frontier.length))).flat(),
+      );
       await scoreWithLookahead(search, children, s.lookahead);
       const active: SearchNode[] = [];
       for (const child of children) {
@@ -43,8 +47,7 @@ export const beamSearch: SearchAlgorithm<BeamSettings> = async (s, search) => {
         else if (finals.length < s.n) finals.push(child);
         else search.tree.mark(child, "pruned", { overBudget: true });
       }
-      const room = s.n - finals.length;
-      const survivors = room > 0 ? Math.min(keep, Math.ceil(room / s.m)) : 0;
+      const survivors = Math.min(keep, s.n - finals.length);
       const ranked = byScore(active);
       frontier = ranked.slice(0, survivors);
       for (const node of ranked.slice(survivors)) search.tree.mark(node, "pruned");
@@ -54,3 +57,11 @@ export const beamSearch: SearchAlgorithm<BeamSettings> = async (s, search) => {
   });
   return { finals, stopReason };
 };
+
+/** `total` samples shared out among `parents`, the earlier (better) ones taking the remainder. */
+export function shareOut(total: number, parents: number): number[] {
+  return Array.from(
+    { length: parents },
+    (_, i) => Math.floor(total / parents) + (i < total % parents ? 1 : 0),
+  );
+}

@@ -41,15 +41,12 @@ describe("beam search (scripted)", () => {
       result.finals.map((n) => n.text),
       ["a3\nA:3\n", "a1\nb2\nA:1\n", "a1\nb2\nA:5\n", "a3\nc1\nA:2\n"],
     );
-    // Depth 1 keeps a1 and a3; depth 2 has room for 3 more solutions: ceil(3/2) = 2 survivors.
+    // Depth 1 keeps a1 and a3; at depth 2 one solution is complete, so 3 samples are left for the 2
+    // survivors: the better one (b2) takes 2, c1 takes 1.
     for (const pruned of ["a2\n", "a4\n", "a1\nb1\n"]) assert.deepEqual(statusOf(search, pruned), ["pruned"]);
     for (const kept of ["a1\n", "a3\n", "a1\nb2\n", "a3\nc1\n"])
       assert.deepEqual(statusOf(search, kept), ["expanded"]);
-    // The second A:2 under c1 is a duplicate.
-    const dup = search.tree.nodes.filter((n) => n.text === "a3\nc1\nA:2\n");
-    assert.equal(dup.length, 2);
-    assert.equal(search.trace.nodes[dup[1]!.id]!.meta?.duplicate, true);
-    // One request per parent: the root asks 4, every survivor asks M = 2.
+    // One request per parent: the root asks N = 4, the survivors share what is left.
     assert.deepEqual(
       generator.requests.map((r) => [r.from.text, r.n]),
       [
@@ -57,11 +54,39 @@ describe("beam search (scripted)", () => {
         ["a1\n", 2],
         ["a3\n", 2],
         ["a1\nb2\n", 2],
-        ["a3\nc1\n", 2],
+        ["a3\nc1\n", 1],
       ],
     );
     // Scores stored on the finals: last step's score.
     assert.equal(result.finals[1]!.score, 0.99);
+  });
+
+  test("duplicates do not narrow the beam: the distinct survivors share the N samples", async () => {
+    const generator = new ScriptedSteps({
+      "": ["a\n"],
+      "a\n": ["b\n", "c\n", "d\n", "e\n"],
+      "a\nb\n": ["A:1\n"],
+      "a\nc\n": ["A:2\n"],
+      "a\nd\n": ["A:3\n"],
+      "a\ne\n": ["A:4\n"],
+    });
+    const search = scriptedSearch(generator, new ScriptedScores({ "a\nb\n": 0.9, "a\nc\n": 0.8 }));
+    const result = await beamSearch(settings({ n: 4, m: 2, lookahead: 0 }), search);
+    // The root's 4 samples are all "a": one distinct beam, which then takes all 4 samples.
+    assert.deepEqual(
+      generator.requests.map((r) => [r.from.text, r.n]),
+      [
+        ["", 4],
+        ["a\n", 4],
+        ["a\nb\n", 2],
+        ["a\nc\n", 2],
+      ],
+    );
+    assert.equal(
+      result.finals.length,
+      2,
+      "b and c each end in one distinct solution (the repeats are pruned)",
+    );
   });
 
   test("never returns more than N complete solutions", async () => {
