@@ -3,6 +3,7 @@
  * generated tokens, next to self-consistency and best-of-n at the same tokens.
  *
  *   npx tsx bench/search.ts [--problems 20] [--level 5 --level 6] [--method beam] [--seed 1]
+ *                           [--scorer prm|likelihood|verifier:arith]
  *
  * Problems come from the synthetic task's test split, by default its hardest in-distribution levels
  * (5 and 6 operations: the most steps). Every search method runs at three budgets (its own size
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     "max-tokens": { type: "string", default: "80" },
     seed: { type: "string", default: "1" },
     pool: { type: "string", default: "64" },
+    scorer: { type: "string", default: "prm" },
   },
 });
 const count = Number(values.problems);
@@ -47,7 +49,11 @@ const METHODS: Record<string, string[]> = {
   beam: ["beam:n=4,m=2", "beam:n=8,m=2", "beam:n=16,m=4"],
   dvts: ["dvts:n=4,m=2", "dvts:n=8,m=2", "dvts:n=16,m=4"],
   "particle-filter": ["particle-filter:n=4", "particle-filter:n=8", "particle-filter:n=16"],
-  mcts: ["mcts:iterations=8", "mcts:iterations=16", "mcts:iterations=32"],
+  mcts: [
+    "mcts:iterations=2,children=2,rollout=1",
+    "mcts:iterations=4,children=2,rollout=1",
+    "mcts:iterations=8,children=2,rollout=1",
+  ],
   rebase: ["rebase:n=4", "rebase:n=8", "rebase:n=16"],
   "a-star": ["a-star:expansions=8", "a-star:expansions=16", "a-star:expansions=32"],
 };
@@ -60,7 +66,9 @@ const specs = chosen.flatMap((m) => {
 for (const spec of specs) createStrategy(spec); // fail fast on a bad spec
 
 const model = await LlamaCppModel.load({ model: embeddedModels.policy, parallel: 32, gpu: false });
-const prm: Scorer & { close?(): Promise<void> } = await scorers.create("prm").open();
+// The step scorer that guides the search and ranks best-of-n: the embedded PRM, the policy's own step
+// likelihood (verifier-free), or the exact step verifier (an oracle upper bound).
+const prm: Scorer & { close?(): Promise<void> } = await scorers.create(values.scorer!).open();
 
 interface PoolStats {
   answers: (string | null)[];
@@ -82,7 +90,9 @@ const rows = new Map<string, SearchRow[]>();
 console.log(
   `cpu: ${os.cpus()[0]?.model} × ${os.availableParallelism()}, node ${process.version}; policy ${model.id}; scorer ${prm.id}`,
 );
-console.log(`levels ${levels.join(", ")} × ${count} test problems, maxTokens ${maxTokens}, run seed ${runSeed}\n`);
+console.log(
+  `levels ${levels.join(", ")} × ${count} test problems, maxTokens ${maxTokens}, run seed ${runSeed}\n`,
+);
 const started = performance.now();
 for (const level of levels) {
   for (const [index, p] of generateArithSplit("test", level, count).entries()) {
@@ -119,13 +129,16 @@ for (const level of levels) {
         correct: result.answer === gold ? 1 : 0,
         tokens: result.usage.completionTokens,
         prmTokens: result.scorerUsage.promptTokens - result.scorerUsage.cachedPromptTokens,
-        evaluated: result.usage.promptTokens - result.usage.cachedPromptTokens + result.usage.completionTokens,
+        evaluated:
+          result.usage.promptTokens - result.usage.cachedPromptTokens + result.usage.completionTokens,
         unique: promptTokens + result.trace.reduce((s, n) => s + n.tokens, 0),
         level,
         pool,
       });
     }
-    process.stderr.write(`\rL${level} ${index + 1}/${count} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    process.stderr.write(
+      `\rL${level} ${index + 1}/${count} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+    );
   }
 }
 process.stderr.write("\n");
@@ -149,9 +162,11 @@ function baselines(list: SearchRow[]) {
 }
 
 for (const group of [levels, ...(levels.length > 1 ? levels.map((l) => [l]) : [])]) {
-  console.log(`\nlevels ${group.join(", ")}: accuracy % (generated tokens per problem); baselines at the same tokens`);
+  console.log(
+    `\nlevels ${group.join(", ")}: accuracy % (generated tokens per problem); baselines at the same tokens`,
+  );
   const header = [
-    "method".padEnd(26),
+    "method".padEnd(40),
     "acc%".padStart(6),
     "tokens".padStart(7),
     "PRM tok".padStart(8),
@@ -172,10 +187,14 @@ for (const group of [levels, ...(levels.length > 1 ? levels.map((l) => [l]) : []
     const reuse = list.reduce((s, r) => s + r.evaluated, 0) / list.reduce((s, r) => s + r.unique, 0);
     console.log(
       [
-        spec.padEnd(26),
+        spec.padEnd(40),
         pct(acc).padStart(6),
-        avg(list.map((r) => r.tokens)).toFixed(0).padStart(7),
-        avg(list.map((r) => r.prmTokens)).toFixed(0).padStart(8),
+        avg(list.map((r) => r.tokens))
+          .toFixed(0)
+          .padStart(7),
+        avg(list.map((r) => r.prmTokens))
+          .toFixed(0)
+          .padStart(8),
         base.k.toFixed(1).padStart(5),
         pct(base.sc).padStart(6),
         pct(base.bon).padStart(6),
