@@ -71,6 +71,9 @@ const store = RunStore.open(out);
 const prmModel = await LlamaCppModel.load({ model: embeddedModels.prm, parallel: 16, gpu: false });
 const scorer = new LogprobPrm({ model: prmModel });
 const labelled: { score: number; good: boolean }[] = [];
+const frontier: { score: number; good: boolean }[] = [];
+const siblings: number[] = [];
+const solutions: number[] = [];
 for (const problem of store.problems()) {
   const question =
     typeof problem.prompt === "string" ? problem.prompt : problem.prompt.messages.at(-1)!.content;
@@ -80,13 +83,53 @@ for (const problem of store.problems()) {
     { prompt: formatArithPrompt({ question: line.replace(/^Q:/, "") }) },
     samples.map((s) => s.text),
   );
-  samples.forEach((sample, k) => {
-    const verdicts = verifyArithSteps(line, splitArithSteps(sample.text));
-    verdicts.forEach((v, i) => {
-      const score = scores[k]!.steps![i];
-      if (score !== undefined && Number.isFinite(score)) labelled.push({ score, good: v.correct });
-    });
+  // Per sample: its steps, their verdicts and scores, for the step metrics and the pairwise ones.
+  const rows = samples.map((sample, k) => {
+    const steps = splitArithSteps(sample.text);
+    const verdicts = verifyArithSteps(line, steps);
+    return {
+      steps,
+      good: verdicts.map((v) => v.correct),
+      scores: scores[k]!.steps ?? [],
+      value: scores[k]!.value,
+    };
   });
+  for (const row of rows) {
+    row.good.forEach((good, i) => {
+      const score = row.scores[i];
+      if (score === undefined || !Number.isFinite(score)) return;
+      labelled.push({ score, good });
+      if (i === 0 || row.good[i - 1]) frontier.push({ score, good });
+    });
+  }
+  // Siblings: two samples with the same steps before position i whose step i is right in one and
+  // wrong in the other — the choice step-level search asks the PRM to make.
+  const seen = new Set<string>();
+  for (const a of rows) {
+    for (const b of rows) {
+      for (let i = 0; i < Math.min(a.steps.length, b.steps.length); i++) {
+        if (a.steps[i - 1] !== undefined && a.steps.slice(0, i).join("\n") !== b.steps.slice(0, i).join("\n"))
+          break;
+        if (a.good[i] && !b.good[i] && (i === 0 || a.good[i - 1])) {
+          const key = `${a.steps.slice(0, i + 1).join("\n")}|${b.steps[i]}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const sa = a.scores[i] ?? Number.NaN;
+          const sb = b.scores[i] ?? Number.NaN;
+          siblings.push(sa > sb ? 1 : sa === sb ? 0.5 : 0);
+        }
+      }
+    }
+  }
+  // Whole solutions: a fully right one against a wrong one of the same problem, by the scorer's
+  // aggregate (min), as best-of-n compares them.
+  for (const a of rows) {
+    if (!a.good.every(Boolean) || a.good.length === 0) continue;
+    for (const b of rows) {
+      if (b.good.every(Boolean)) continue;
+      solutions.push(a.value > b.value ? 1 : a.value === b.value ? 0.5 : 0);
+    }
+  }
 }
 store.close();
 await prmModel.close();
@@ -95,6 +138,12 @@ const prm = {
   goodShare: labelled.filter((s) => s.good).length / labelled.length,
   accuracy: labelled.filter((s) => s.score >= 0.5 === s.good).length / labelled.length,
   auroc: auroc(labelled),
+  frontierSteps: frontier.length,
+  frontierAuroc: auroc(frontier),
+  siblingPairs: siblings.length,
+  sibling: siblings.reduce((t, x) => t + x, 0) / siblings.length,
+  solutionPairs: solutions.length,
+  solution: solutions.reduce((t, x) => t + x, 0) / solutions.length,
 };
 
 const policyInfo = await modelFacts(embeddedModels.policy);
@@ -174,6 +223,14 @@ verifier (${pct(prm.goodShare)} of them correct) and scored by this model throug
 | --- | --- |
 | step accuracy (score ≥ 0.5 ⇔ correct) | ${pct(prm.accuracy)} |
 | step AUROC | ${prm.auroc.toFixed(3)} |
+| frontier step AUROC (steps whose earlier steps are all right: ${prm.frontierSteps}) | ${prm.frontierAuroc.toFixed(3)} |
+| sibling preference: a right step over a wrong one after the same steps (${prm.siblingPairs} pairs) | ${pct(prm.sibling)} |
+| solution preference: a right solution over a wrong one of the same problem, by the \`min\` aggregate (${prm.solutionPairs} pairs) | ${pct(prm.solution)} |
+
+The plain step AUROC is flattered by steps after a first error, which are wrong by definition and easy
+to spot once the chain has gone wrong; the frontier AUROC and the sibling preference measure what
+step-level search needs (choosing between next steps of one partial solution), the solution
+preference what best-of-n and weighted voting need. Ties count half.
 `;
 }
 
@@ -190,7 +247,7 @@ function trainingSection(which: "policy" | "prm"): string {
 async function modelFacts(file: string) {
   const info = await readGgufFileInfo(file);
   const meta = info.metadata as unknown as {
-    llama: Record<string, number>;
+    llama: Record<string, number> & { attention: { head_count: number } };
     tokenizer: { ggml: { tokens: string[] } };
   };
   let params = 0;
@@ -205,7 +262,7 @@ async function modelFacts(file: string) {
     layers: meta.llama.block_count,
     dModel: meta.llama.embedding_length,
     ffn: meta.llama.feed_forward_length,
-    heads: meta.llama["attention.head_count"],
+    heads: meta.llama.attention.head_count,
     context: meta.llama.context_length,
     vocab: meta.tokenizer.ggml.tokens.length,
   };
