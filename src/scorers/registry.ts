@@ -21,6 +21,22 @@ export interface ScorerFactory {
  */
 export const scorers = new Registry<ScorerFactory>("scorer");
 
+/**
+ * The model a logprob-based scorer reads: a server URL (with `model=NAME`, prompt logprobs on) or a
+ * GGUF file / `hf:` URI loaded on the embedded backend.
+ */
+async function openScoringModel(
+  source: string,
+  name: string | undefined,
+  what: string,
+): Promise<LlamaCppModel | OpenAICompatibleModel> {
+  if (/^https?:\/\//.test(source) && !source.endsWith(".gguf")) {
+    if (!name) throw new ConfigError(`${what} behind a server needs model=NAME in the scorer spec`);
+    return new OpenAICompatibleModel({ baseUrl: source, model: name, promptLogprobs: true });
+  }
+  return LlamaCppModel.load({ model: source, parallel: 16 });
+}
+
 scorers.define({
   name: "prm",
   description:
@@ -37,14 +53,7 @@ scorers.define({
   create: (p, spec) => ({
     spec,
     async open() {
-      const source = p.source ?? embeddedModelPath("prm");
-      let model: LlamaCppModel | OpenAICompatibleModel;
-      if (/^https?:\/\//.test(source) && !source.endsWith(".gguf")) {
-        if (!p.model) throw new ConfigError("a PRM behind a server needs model=NAME in the scorer spec");
-        model = new OpenAICompatibleModel({ baseUrl: source, model: p.model, promptLogprobs: true });
-      } else {
-        model = await LlamaCppModel.load({ model: source, parallel: 16 });
-      }
+      const model = await openScoringModel(p.source ?? embeddedModelPath("prm"), p.model, "a PRM");
       const prm = new LogprobPrm({
         model,
         aggregation: p.aggregation,

@@ -28,25 +28,28 @@ CHAT_TEMPLATE = (
 )
 
 
+# Per-layer tensors: GGUF name (blk.N.<name>.weight) → model.py name (blocks.N.<name>).
+LAYER_TENSORS = {
+    "attn_norm": "attn_norm.weight",
+    "attn_q": "wq.weight",
+    "attn_k": "wk.weight",
+    "attn_v": "wv.weight",
+    "attn_output": "wo.weight",
+    "ffn_norm": "ffn_norm.weight",
+    "ffn_gate": "w_gate.weight",
+    "ffn_up": "w_up.weight",
+    "ffn_down": "w_down.weight",
+}
+
+
 def tensors_of(model: Transformer) -> list[tuple[str, np.ndarray]]:
     """GGUF tensor names and arrays: 2-D weights F16, norm vectors F32. PyTorch's (out, in) Linear
     layout is what llama.cpp expects once the writer reverses the dims."""
     sd = {k: v.detach().float().numpy() for k, v in model.state_dict().items()}
     f16 = lambda a: a.astype(np.float16)  # noqa: E731
     out = [("token_embd.weight", f16(sd["tok_emb.weight"]))]
-    names = {
-        "attn_norm": "attn_norm.weight",
-        "attn_q": "wq.weight",
-        "attn_k": "wk.weight",
-        "attn_v": "wv.weight",
-        "attn_output": "wo.weight",
-        "ffn_norm": "ffn_norm.weight",
-        "ffn_gate": "w_gate.weight",
-        "ffn_up": "w_up.weight",
-        "ffn_down": "w_down.weight",
-    }
     for i in range(model.cfg.n_layers):
-        for gguf_name, torch_name in names.items():
+        for gguf_name, torch_name in LAYER_TENSORS.items():
             arr = sd[f"blocks.{i}.{torch_name}"]
             out.append((f"blk.{i}.{gguf_name}.weight", arr if arr.ndim == 1 else f16(arr)))
     out.append(("output_norm.weight", sd["norm.weight"]))

@@ -10,6 +10,7 @@ import struct
 import numpy as np
 import torch
 
+from export_gguf import LAYER_TENSORS
 from model import Config, Transformer, save_checkpoint
 
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
@@ -82,20 +83,9 @@ def import_gguf(path: str) -> Transformer:
         rope_base=float(meta["llama.rope.freq_base"]),
         norm_eps=float(meta["llama.attention.layer_norm_rms_epsilon"]),
     )
-    names = {
-        "attn_norm": "attn_norm.weight",
-        "attn_q": "wq.weight",
-        "attn_k": "wk.weight",
-        "attn_v": "wv.weight",
-        "attn_output": "wo.weight",
-        "ffn_norm": "ffn_norm.weight",
-        "ffn_gate": "w_gate.weight",
-        "ffn_up": "w_up.weight",
-        "ffn_down": "w_down.weight",
-    }
     state = {"tok_emb.weight": t["token_embd.weight"], "norm.weight": t["output_norm.weight"], "out.weight": t["output.weight"]}
     for i in range(cfg.n_layers):
-        for gguf_name, torch_name in names.items():
+        for gguf_name, torch_name in LAYER_TENSORS.items():
             state[f"blocks.{i}.{torch_name}"] = t[f"blk.{i}.{gguf_name}.weight"]
     model = Transformer(cfg)
     model.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}, strict=False)
