@@ -96,6 +96,28 @@ describe("step-level search on the embedded model", () => {
     assert.ok(result.usage.cachedPromptTokens > 0);
   });
 
+  test("an abort during the search ends it with stopReason aborted", async () => {
+    const controller = new AbortController();
+    const result = await runStrategy(
+      createStrategy("dvts:n=8,m=2"),
+      { prompt: PROMPT },
+      {
+        model,
+        scorer: prm,
+        extractAnswer: extractArithAnswer,
+        seed: 3,
+        defaults: { maxTokens: 160 },
+        signal: controller.signal,
+        // Abort after the first round's progress report.
+        onEvent: (e) => {
+          if (e.type === "progress") controller.abort();
+        },
+      },
+    );
+    assert.equal(result.stopReason, "aborted");
+    assert.equal(result.trace.filter((n) => n.parent === 0).length, 8, "only the first round was generated");
+  });
+
   test("a token budget stops the search without overspending", async () => {
     const result = await run("beam:n=8,m=2", 60);
     assert.equal(result.stopReason, "budget");
