@@ -23,6 +23,12 @@ export interface MctsSettings extends SearchSettings {
   rollout: number;
   /** Final path from the root: most visited child, or best mean value child. */
   choose: "visits" | "value";
+  /**
+   * Leaves selected per round and expanded in one batch (default 1: one leaf per iteration). Each
+   * selection adds a virtual loss (a visit of value 0) along its path so the next one diverges; it is
+   * removed before the real values are backed up. Every leaf counts as one iteration.
+   */
+  batch?: number;
 }
 
 interface Stats {
@@ -80,41 +86,76 @@ export const mcts: SearchAlgorithm<MctsSettings> = async (s, search) => {
     return best;
   };
 
-  /** Expands an open leaf and returns its value: the mean evaluation of its new children. */
-  const grow = async (leaf: SearchNode): Promise<number> => {
-    const [generated = []] = await expandNodes(search, [leaf], s.children);
-    const children = dropDuplicates(search, generated);
-    stat(leaf).children = children;
+  /**
+   * Expands open leaves in one batch and returns each leaf's value: the mean evaluation of its
+   * distinct new children (the leaf's own score when it got none).
+   */
+  const grow = async (leaves: SearchNode[]): Promise<number[]> => {
+    const generated = await expandNodes(search, leaves, s.children);
+    const byLeaf = generated.map((list, i) => {
+      const children = dropDuplicates(search, list);
+      stat(leaves[i]!).children = children;
+      return children;
+    });
+    const all = byLeaf.flat();
     if (s.rollout) {
-      const ends = await scoreWithLookahead(search, children, s.maxSteps - leaf.depth - 1);
-      for (const end of ends) if (end.done && !children.includes(end)) finals.push(end);
+      const deepest = Math.max(...leaves.map((leaf) => s.maxSteps - leaf.depth - 1));
+      const ends = await scoreWithLookahead(search, all, deepest);
+      for (const end of ends) if (end.done && !all.includes(end)) finals.push(end);
     } else {
-      await scoreNodes(search, children);
+      await scoreNodes(search, all);
     }
-    for (const child of children) if (child.done) finals.push(child);
-    if (children.length === 0) return asValue(leaf.score);
-    return children.reduce((sum, child) => sum + asValue(child.score), 0) / children.length;
+    for (const child of all) if (child.done) finals.push(child);
+    return byLeaf.map((children, i) =>
+      children.length === 0
+        ? asValue(leaves[i]!.score)
+        : children.reduce((sum, child) => sum + asValue(child.score), 0) / children.length,
+    );
+  };
+
+  /** Adds `value` to every node of `path` as `visits` visits (negative: takes them back). */
+  const backup = (path: SearchNode[], value: number, visits: number) => {
+    for (const node of path) {
+      const st = stat(node);
+      st.visits += visits;
+      st.valueSum += value;
+    }
   };
 
   let iteration = 0;
   const stopReason = await untilStopped(async () => {
-    for (; iteration < s.iterations; iteration++) {
+    while (iteration < s.iterations) {
       const halt = search.halt();
       if (halt) return halt;
-      const path = [tree.root];
-      for (let at = stat(tree.root).children; at && at.length > 0; at = stat(path.at(-1)!).children) {
-        path.push(pick(path.at(-1)!, at));
+      // Select up to `batch` paths; virtual losses push later selections onto other branches.
+      const paths: SearchNode[][] = [];
+      const want = Math.min(s.batch ?? 1, s.iterations - iteration);
+      for (let k = 0; k < want; k++) {
+        const path = [tree.root];
+        for (let at = stat(tree.root).children; at && at.length > 0; at = stat(path.at(-1)!).children) {
+          path.push(pick(path.at(-1)!, at));
+        }
+        paths.push(path);
+        backup(path, 0, 1);
       }
-      const leaf = path.at(-1)!;
-      const open = !leaf.done && leaf.depth < s.maxSteps && stat(leaf).children === undefined;
-      const value = open ? await grow(leaf) : asValue(leaf.score);
-      for (const node of path) {
-        const st = stat(node);
-        st.visits += 1;
-        st.valueSum += value;
-        tree.note(node, { visits: st.visits, value: st.valueSum / st.visits });
+      for (const path of paths) backup(path, 0, -1);
+      const isOpen = (leaf: SearchNode) =>
+        !leaf.done && leaf.depth < s.maxSteps && stat(leaf).children === undefined;
+      // A leaf chosen twice in one round is expanded once; both paths get its value.
+      const open = [...new Set(paths.map((p) => p.at(-1)!).filter(isOpen))];
+      const values = new Map<SearchNode, number>();
+      if (open.length > 0) (await grow(open)).forEach((v, i) => values.set(open[i]!, v));
+      for (const path of paths) {
+        const leaf = path.at(-1)!;
+        const value = values.get(leaf) ?? asValue(leaf.score);
+        backup(path, value, 1);
+        for (const node of path) {
+          const st = stat(node);
+          tree.note(node, { visits: st.visits, value: st.valueSum / st.visits });
+        }
+        iteration++;
+        search.progress(`iteration ${iteration}: value ${value.toFixed(3)}, ${finals.length} complete`);
       }
-      search.progress(`iteration ${iteration + 1}: value ${value.toFixed(3)}, ${finals.length} complete`);
     }
     return undefined;
   });

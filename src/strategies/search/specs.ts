@@ -88,6 +88,7 @@ export function defineSearchStrategies(strategies: Registry<Strategy>): void {
       rule: z.enum(["puct", "uct"]).default("puct"),
       rollout: z.coerce.number().int().min(0).max(1).default(0),
       choose: z.enum(["visits", "value"]).default("visits"),
+      batch: z.coerce.number().int().min(1).max(4096).default(1),
     }),
     create: (p, spec) => searchStrategy("mcts", p, spec, mcts),
   });

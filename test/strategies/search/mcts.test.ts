@@ -50,6 +50,33 @@ function near(actual: number | undefined, expected: number) {
 }
 
 describe("mcts (scripted)", () => {
+  test("batch=2: virtual losses spread one round's selections, expanded in one request batch", async () => {
+    /*
+     * round 1: the root is the only leaf; both selections end there, it is expanded once (a 0.8,
+     *          b 0.4), v = 0.6 for both paths.                                root N2 W1.2
+     * round 2: a: 0.8 + 0.5·√2/1 = 1.507, b: 0.4 + 0.707 = 1.107 → a; its virtual loss (a N1 W0,
+     *          root N3) gives a: 0 + 0.5·√3/2 = 0.433, b: 0.4 + 0.5·√3 = 1.266 → b. a and b are
+     *          expanded in one batch: v(a) = (0.9 + 0.6)/2 = 0.75, v(b) = 0.2.
+     *          root N4 W2.15, a N1 W0.75, b N1 W0.2
+     */
+    const { generator, search, stats } = world();
+    const batches: number[] = [];
+    const expand = generator.expand.bind(generator);
+    generator.expand = async (requests) => {
+      batches.push(requests.length);
+      return expand(requests);
+    };
+    await mcts(mctsSettings({ iterations: 4, batch: 2 }), search);
+    assert.deepEqual(batches, [1, 2]);
+    const root = search.trace.nodes[0]!;
+    assert.equal(root.visits, 4);
+    near(root.value, 2.15 / 4);
+    assert.equal(stats("a\n").visits, 1);
+    near(stats("a\n").value, 0.75);
+    assert.equal(stats("b\n").visits, 1);
+    near(stats("b\n").value, 0.2);
+  });
+
   test("PUCT: visits and values after 6 iterations equal the hand computation", async () => {
     /*
      * PUCT(child) = Q + c·P·√N(parent)/(1 + N), c = 1, P = 1/2; Q of an unvisited child = its score.
