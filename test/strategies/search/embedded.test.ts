@@ -80,6 +80,7 @@ describe("step-level search on the embedded model", () => {
     "beam:n=4,m=2,lookahead=1",
     "dvts:n=8,m=2",
     "diverse-beam:n=8,m=2,groups=2",
+    "mcts:iterations=4,children=2,rollout=1,batch=2",
   ]) {
     test(`${spec} finds complete, scored solutions with a consistent trace`, async () => {
       checkSearchRun(await run(spec));
