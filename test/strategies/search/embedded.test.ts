@@ -5,7 +5,7 @@ import type { Scorer } from "../../../src/core/scorer.js";
 import type { StrategyResult } from "../../../src/core/strategy.js";
 import { scorers } from "../../../src/scorers/registry.js";
 import { createStrategy } from "../../../src/strategies/registry.js";
-import { runStrategy } from "../../../src/strategies/run.js";
+import { type RunOptions, runStrategy } from "../../../src/strategies/run.js";
 import { modelStepGenerator } from "../../../src/strategies/search/steps.js";
 import { extractArithAnswer } from "../../../src/tasks/arith/index.js";
 import { loadPolicy } from "../../helpers/models.js";
@@ -39,7 +39,7 @@ describe("step-level search on the embedded model", () => {
     await model.close();
     await prm.close?.();
   });
-  const run = (spec: string, budget?: number) =>
+  const run = (spec: string, budget?: number, extra: Partial<RunOptions> = {}) =>
     runStrategy(
       createStrategy(spec),
       { prompt: PROMPT },
@@ -50,6 +50,7 @@ describe("step-level search on the embedded model", () => {
         seed: 3,
         defaults: { maxTokens: 160 },
         ...(budget ? { budget: { maxCompletionTokens: budget } } : {}),
+        ...extra,
       },
     );
 
@@ -99,22 +100,13 @@ describe("step-level search on the embedded model", () => {
 
   test("an abort during the search ends it with stopReason aborted", async () => {
     const controller = new AbortController();
-    const result = await runStrategy(
-      createStrategy("dvts:n=8,m=2"),
-      { prompt: PROMPT },
-      {
-        model,
-        scorer: prm,
-        extractAnswer: extractArithAnswer,
-        seed: 3,
-        defaults: { maxTokens: 160 },
-        signal: controller.signal,
-        // Abort after the first round's progress report.
-        onEvent: (e) => {
-          if (e.type === "progress") controller.abort();
-        },
+    const result = await run("dvts:n=8,m=2", undefined, {
+      signal: controller.signal,
+      // Abort after the first round's progress report.
+      onEvent: (e) => {
+        if (e.type === "progress") controller.abort();
       },
-    );
+    });
     assert.equal(result.stopReason, "aborted");
     assert.equal(result.trace.filter((n) => n.parent === 0).length, 8, "only the first round was generated");
   });
