@@ -9,20 +9,13 @@
  */
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
+import { parseLevels } from "./arith-levels.js";
 import {
   type ArithSplit,
   formatArithPrompt,
   formatArithSolution,
   generateArithSplit,
 } from "../src/tasks/arith/index.js";
-
-function parseLevels(spec: string): number[] {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(spec);
-  if (!m) throw new Error(`--levels must look like 3 or 1-6, got ${spec}`);
-  const lo = Number(m[1]);
-  const hi = Number(m[2] ?? m[1]);
-  return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
-}
 
 const opts = new Command()
   .requiredOption("--split <split>", "train | validation | test")

@@ -15,6 +15,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
+import { parseLevels } from "../arith-levels.js";
 import { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
 import { Rng } from "../../src/core/rng.js";
 import { embeddedModels } from "../../src/defaults.js";
@@ -49,8 +50,7 @@ const opts = new Command()
     seed: number;
   }>();
 
-const [lo, hi] = opts.levels.split("-").map(Number) as [number, number | undefined];
-const levels = Array.from({ length: (hi ?? lo) - lo + 1 }, (_, i) => lo + i);
+const levels = parseLevels(opts.levels);
 const rng = new Rng(opts.seed);
 const model = await LlamaCppModel.load({ model: embeddedModels.policy, parallel: 32, gpu: false });
 
@@ -75,7 +75,9 @@ let proposals = 0;
 let wrongProposals = 0;
 const started = Date.now();
 for (const level of levels) {
-  const problems = generateArithSplit(opts.split as ArithSplit, level, opts.skip + opts.count).slice(opts.skip);
+  const problems = generateArithSplit(opts.split as ArithSplit, level, opts.skip + opts.count).slice(
+    opts.skip,
+  );
   // A batch of problems at a time: every prefix of every problem in one round of requests.
   for (let b = 0; b < problems.length; b += 16) {
     const batch = problems.slice(b, b + 16);
@@ -95,11 +97,16 @@ for (const level of levels) {
             seed: rng.seed(),
           });
           for (const c of whole.completions) {
-            const steps = c.text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+            const steps = c.text
+              .split("\n")
+              .map((l) => l.trim())
+              .filter((l) => l !== "");
             if (steps.length === 0 || steps.some((l) => l.includes("#"))) continue;
             const verdict = verifyArithSolution(p.question, c.text);
             const labels = steps.map((_, k) => verdict.steps[k]?.correct ?? false);
-            rows.push(JSON.stringify({ id: p.id, level, question: p.question, steps, labels, source: "policy" }));
+            rows.push(
+              JSON.stringify({ id: p.id, level, question: p.question, steps, labels, source: "policy" }),
+            );
           }
         }
         for (let j = 0; j < gold.length; j++) {
@@ -127,13 +134,23 @@ for (const level of levels) {
             const verdict = verifyArithSolution(p.question, steps.join("\n"));
             const labels = steps.map((_, k) => verdict.steps[k]?.correct ?? false);
             rows.push(
-              JSON.stringify({ id: p.id, level, question: p.question, steps, labels, source: "frontier", prefix: j }),
+              JSON.stringify({
+                id: p.id,
+                level,
+                question: p.question,
+                steps,
+                labels,
+                source: "frontier",
+                prefix: j,
+              }),
             );
           }
         }
       }),
     );
-    process.stderr.write(`\rlevel ${level}: ${Math.min(b + 16, problems.length)}/${problems.length} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    process.stderr.write(
+      `\rlevel ${level}: ${Math.min(b + 16, problems.length)}/${problems.length} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+    );
   }
 }
 process.stderr.write("\n");
