@@ -1,7 +1,7 @@
 /**
  * The parallel strategies on the embedded arithmetic model: accuracy and generated tokens.
  *
- *   npx tsx bench/parallel.ts [--problems 20] [--level 5 --level 6 --level 7] [--scorer prm|verifier]
+ *   npx tsx bench/parallel.ts [--problems 20] [--level 5 --level 6 --level 7] [--scorer prm|genprm|verifier:arith]
  *
  * Problems come from the synthetic task's test split: by default the hardest in-distribution levels
  * (5, 6; the policy is trained on 1–6) and one out-of-distribution level (7). Every method runs with
@@ -9,9 +9,9 @@
  * `adaptive-sc` and `esc` see a prefix of `sc:n=64`'s samples, and `early-reject`'s first tokens
  * are best-of-16's. sc@16/64, best-of-n, weighted vote, self-certainty and coverage come from ONE
  * pool of 64 samples per problem, scored once (sc@16 is exactly what `sc:n=16` returns under the same
- * seed). The other methods run for real. The scorer is the embedded PRM when models/arith-prm.gguf
- * exists, else the exact verifier as a stand-in (an oracle: its best-of-n is coverage). Prints
- * tables; asserts nothing.
+ * seed). The other methods run for real. The scorer is any scorer spec (`--scorer`), by default the
+ * embedded generative PRM (the CLI's default for the embedded model), else the exact verifier as a
+ * stand-in (an oracle: its best-of-n is coverage). Prints tables; asserts nothing.
  */
 import { existsSync } from "node:fs";
 import os from "node:os";
@@ -20,7 +20,7 @@ import { LlamaCppModel } from "../src/backends/llama-cpp/index.js";
 import type { Problem } from "../src/core/prompt.js";
 import type { Scorer } from "../src/core/scorer.js";
 import type { Candidate, StrategyResult } from "../src/core/strategy.js";
-import { embeddedModels } from "../src/defaults.js";
+import { embeddedModels, embeddedScorerSpec } from "../src/defaults.js";
 import { scorers } from "../src/scorers/registry.js";
 import { traceConfidence } from "../src/strategies/confidence.js";
 import { createStrategy } from "../src/strategies/registry.js";
@@ -43,7 +43,9 @@ const count = Number(values.problems);
 const levels = (values.level ?? ["5", "6", "7"]).flatMap((l) => l.split(",")).map(Number);
 const maxTokens = Number(values["max-tokens"]);
 const runSeed = Number(values.seed);
-const usePrm = values.scorer ? values.scorer === "prm" : existsSync(embeddedModels.prm);
+const scorerSpec =
+  values.scorer ?? (existsSync(embeddedModels.genprm) ? embeddedScorerSpec : "verifier:arith");
+const oracle = scorerSpec.startsWith("verifier");
 
 /** Methods that run for real (not computed from the pool), as spec strings. */
 const LIVE = [
@@ -58,9 +60,7 @@ const LIVE = [
 ];
 
 const model = await LlamaCppModel.load({ model: embeddedModels.policy, parallel: 32, gpu: false });
-const scorer: Scorer & { close?(): Promise<void> } = await scorers
-  .create(usePrm ? "prm" : "verifier:arith")
-  .open();
+const scorer: Scorer & { close?(): Promise<void> } = await scorers.create(scorerSpec).open();
 const same = (a: string, b: string) => a === b;
 
 interface Row {
@@ -107,7 +107,7 @@ function poolMetrics(level: number, gold: string, pool: Candidate[]): void {
 
 console.log(
   `cpu: ${os.cpus()[0]?.model} × ${os.availableParallelism()}, node ${process.version}; ` +
-    `policy ${model.id}; scorer ${scorer.id}${usePrm ? "" : " (stand-in for the PRM: an exact-verifier oracle)"}`,
+    `policy ${model.id}; scorer ${scorer.id}${oracle ? " (an exact-verifier oracle)" : ""}`,
 );
 console.log(
   `levels ${levels.join(", ")} × ${count} test problems, maxTokens ${maxTokens}, run seed ${runSeed}\n`,

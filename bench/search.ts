@@ -3,7 +3,7 @@
  * generated tokens, next to self-consistency and best-of-n at the same tokens.
  *
  *   npx tsx bench/search.ts [--problems 20] [--level 5 --level 6] [--method beam] [--seed 1]
- *                           [--scorer prm|likelihood|verifier:arith]
+ *                           [--scorer prm|genprm|likelihood|verifier:arith]
  *
  * Problems come from the synthetic task's test split, by default its hardest in-distribution levels
  * (5 and 6 operations: the most steps). Every search method runs at three budgets (its own size
@@ -66,8 +66,9 @@ const specs = chosen.flatMap((m) => {
 for (const spec of specs) createStrategy(spec); // fail fast on a bad spec
 
 const model = await LlamaCppModel.load({ model: embeddedModels.policy, parallel: 32, gpu: false });
-// The step scorer that guides the search and ranks best-of-n: the embedded PRM, the policy's own step
-// likelihood (verifier-free), or the exact step verifier (an oracle upper bound).
+// The step scorer that guides the search and ranks best-of-n: the embedded PRM (discriminative or
+// generative), the policy's own step likelihood (verifier-free), or the exact step verifier (an oracle
+// upper bound).
 const prm: Scorer & { close?(): Promise<void> } = await scorers.create(values.scorer!).open();
 
 interface PoolStats {

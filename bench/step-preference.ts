@@ -5,7 +5,7 @@
  * and a changed last digit) after the same gold prefix, and prints how often the gold step scores
  * higher (ties count half), overall and per slip.
  *
- *   npx tsx bench/step-preference.ts [--scorer prm] [--scorer likelihood] [--problems 25] [--level 3 --level 5]
+ *   npx tsx bench/step-preference.ts [--scorer prm] [--scorer genprm] [--problems 25] [--level 3 --level 5]
  */
 import { parseArgs } from "node:util";
 import { scorers } from "../src/scorers/registry.js";
@@ -18,7 +18,7 @@ const { values } = parseArgs({
     level: { type: "string", multiple: true },
   },
 });
-const specs = values.scorer ?? ["prm", "likelihood", "verifier:arith"];
+const specs = values.scorer ?? ["prm", "genprm", "likelihood", "verifier:arith"];
 const levels = (values.level ?? ["3", "5"]).map(Number);
 const count = Number(values.problems);
 

@@ -6,13 +6,23 @@ import { ModelLoadError } from "./core/errors.js";
 export const packageRoot = fileURLToPath(new URL("..", import.meta.url));
 
 /**
- * The embedded default models: the project's own tiny policy and process reward model for the
- * synthetic arithmetic task, shipped with the package so that everything runs offline.
+ * The embedded default models: the project's own tiny policy and process reward models for the
+ * synthetic arithmetic task, shipped with the package so that everything runs offline. `prm` is a
+ * discriminative (Math-Shepherd style) PRM; `genprm` a generative one, read through the likelihood
+ * of each step's tokens.
  */
 export const embeddedModels = {
   policy: fileURLToPath(new URL("../models/arith-policy.gguf", import.meta.url)),
   prm: fileURLToPath(new URL("../models/arith-prm.gguf", import.meta.url)),
+  genprm: fileURLToPath(new URL("../models/arith-genprm.gguf", import.meta.url)),
 } as const;
+
+/**
+ * The scorer that strategies needing one use when the model is the embedded default and no scorer is
+ * given: the generative PRM, which tells a right step from a wrong one after the same prefix 98.5% of
+ * the time on held-out problems, against 60.5% for the discriminative `prm` (models/arith-genprm.md).
+ */
+export const embeddedScorerSpec = "genprm";
 
 /** Path of an embedded model, or a {@link ModelLoadError} that says what to pass instead. */
 export function embeddedModelPath(which: keyof typeof embeddedModels): string {

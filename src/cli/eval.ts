@@ -5,7 +5,7 @@ import { LlamaCppModel } from "../backends/llama-cpp/index.js";
 import { AbortedError, ConfigError } from "../core/errors.js";
 import type { LanguageModel } from "../core/model.js";
 import type { Scorer } from "../core/scorer.js";
-import { embeddedModelPath } from "../defaults.js";
+import { embeddedModelPath, embeddedScorerSpec } from "../defaults.js";
 import {
   datasetSpecs,
   type EvalProblem,
@@ -241,7 +241,7 @@ function newRunConfig(flags: EvalFlags): {
     if (model.source !== "embedded") {
       throw new ConfigError("a strategy needs a scorer", { hint: "pass --scorer SPEC" });
     }
-    scorer = "prm"; // the embedded PRM goes with the embedded policy, as in `deliberate run`
+    scorer = embeddedScorerSpec; // the embedded generative PRM goes with the embedded policy, as in `deliberate run`
   }
   const config: EvalConfig = {
     version: 1,

@@ -5,9 +5,10 @@ import type { Budget } from "../core/meter.js";
 import type { Problem } from "../core/prompt.js";
 import type { Scorer } from "../core/scorer.js";
 import type { StrategyResult } from "../core/strategy.js";
-import { extractAnswer } from "../scorers/math/extract.js";
 import { toTraceFile } from "../core/trace-file.js";
+import { embeddedScorerSpec } from "../defaults.js";
 import { mathEqual } from "../scorers/math/equivalence.js";
+import { extractAnswer } from "../scorers/math/extract.js";
 import { scorers } from "../scorers/registry.js";
 import { createStrategy } from "../strategies/registry.js";
 import { runStrategy } from "../strategies/run.js";
@@ -42,7 +43,7 @@ export function registerRun(program: Command): void {
     )
     .option(
       "--scorer <spec>",
-      "scorer spec, e.g. prm or prm:PATH (default for scored strategies: the embedded PRM)",
+      "scorer spec, e.g. genprm, prm or prm:PATH (default for scored strategies: the embedded generative PRM)",
     )
     .option(
       "-m, --model <path|hf:uri|name>",
@@ -77,7 +78,7 @@ export function registerRun(program: Command): void {
           if (!embedded) {
             throw new ConfigError(`strategy ${strategy.spec} needs a scorer`, { hint: "pass --scorer SPEC" });
           }
-          scorer = await scorers.create("prm").open();
+          scorer = await scorers.create(embeddedScorerSpec).open();
         }
         const problem: Problem = {
           prompt:

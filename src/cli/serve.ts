@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { embeddedModels } from "../defaults.js";
+import { embeddedModels, embeddedScorerSpec } from "../defaults.js";
 import { createServer } from "../server/index.js";
 import { openModel } from "./open-model.js";
 import { intArg } from "./parse.js";
@@ -62,7 +62,8 @@ export function registerServe(program: Command): void {
         ...(flags.parallel ? { parallel: flags.parallel } : {}),
         apiKey: flags.upstreamApiKey ?? process.env.OPENAI_API_KEY,
       });
-      const scorer = flags.scorer ?? (embedded && existsSync(embeddedModels.prm) ? "prm" : undefined);
+      const scorer =
+        flags.scorer ?? (embedded && existsSync(embeddedModels.genprm) ? embeddedScorerSpec : undefined);
       const apiKey = flags.apiKey ?? process.env.DELIBERATE_API_KEY;
       const server = createServer({
         model,

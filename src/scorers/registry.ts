@@ -77,31 +77,62 @@ scorers.define({
   create: (p, spec) => ({ spec, open: async () => new ArithVerifierScorer(p.aggregation) }),
 });
 
+const likelihoodParams = z.object({
+  source: z.string().optional(),
+  model: z.string().optional(),
+  reduce: z.enum(["min", "mean"]).default("min"),
+  aggregation: z.enum(["last", "min", "product", "mean"]).default("min"),
+});
+
+/** A step-likelihood scorer named `name` over the model at `source`. */
+function likelihoodScorer(
+  name: string,
+  source: string,
+  p: z.infer<typeof likelihoodParams>,
+  what: string,
+  cumulative: boolean,
+): Promise<Scorer> {
+  return openScoringModel(source, p.model, what).then((model) => {
+    const scorer = new StepLikelihoodScorer({
+      model,
+      name,
+      reduce: p.reduce,
+      aggregation: p.aggregation,
+      cumulative,
+    });
+    return { id: scorer.id, score: scorer.score.bind(scorer), close: () => model.close() };
+  });
+}
+
 scorers.define({
   name: "likelihood",
   description:
     "verifier-free step scores: how likely a model (default: the embedded policy) finds each step's tokens",
   positional: "source",
-  params: z.object({
-    source: z.string().optional(),
-    model: z.string().optional(),
-    reduce: z.enum(["min", "mean"]).default("min"),
-    aggregation: z.enum(["last", "min", "product", "mean"]).default("min"),
-  }),
+  params: likelihoodParams,
   create: (p, spec) => ({
     spec,
-    async open() {
-      const source = p.source ?? embeddedModelPath("policy");
-      let model: LlamaCppModel | OpenAICompatibleModel;
-      if (/^https?:\/\//.test(source) && !source.endsWith(".gguf")) {
-        if (!p.model)
-          throw new ConfigError("a likelihood scorer behind a server needs model=NAME in its spec");
-        model = new OpenAICompatibleModel({ baseUrl: source, model: p.model, promptLogprobs: true });
-      } else {
-        model = await LlamaCppModel.load({ model: source, parallel: 16 });
-      }
-      const scorer = new StepLikelihoodScorer({ model, reduce: p.reduce, aggregation: p.aggregation });
-      return { id: scorer.id, score: scorer.score.bind(scorer), close: () => model.close() };
-    },
+    open: () =>
+      likelihoodScorer(
+        "likelihood",
+        p.source ?? embeddedModelPath("policy"),
+        p,
+        "a likelihood scorer",
+        false,
+      ),
+  }),
+});
+
+scorers.define({
+  name: "genprm",
+  description:
+    "generative process reward model: a step scores the lowest probability a model trained on correct " +
+    "solutions gives any token of it or of an earlier step (default: the embedded generative PRM)",
+  positional: "source",
+  params: likelihoodParams,
+  create: (p, spec) => ({
+    spec,
+    open: () =>
+      likelihoodScorer("genprm", p.source ?? embeddedModelPath("genprm"), p, "a generative PRM", true),
   }),
 });

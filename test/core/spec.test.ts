@@ -59,7 +59,8 @@ describe("strategy registry", () => {
   test("every strategy is listed with its parameters", () => {
     const list = strategies.list();
     const names = list.map((s) => s.name);
-    for (const name of ["greedy", "sample", "self-consistency", "best-of-n"]) assert.ok(names.includes(name), name);
+    for (const name of ["greedy", "sample", "self-consistency", "best-of-n"])
+      assert.ok(names.includes(name), name);
     assert.equal(new Set(names).size, names.length, "names are unique");
     for (const s of list) assert.ok(s.description.length > 0, `${s.name} has a description`);
   });

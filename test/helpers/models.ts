@@ -13,3 +13,8 @@ export function loadPolicy(parallel = 8): Promise<LlamaCppModel> {
 export function loadPrm(parallel = 8): Promise<LlamaCppModel> {
   return LlamaCppModel.load({ model: embeddedModels.prm, parallel, gpu: false });
 }
+
+/** Loads the project's own tiny generative process reward model. */
+export function loadGenPrm(parallel = 8): Promise<LlamaCppModel> {
+  return LlamaCppModel.load({ model: embeddedModels.genprm, parallel, gpu: false });
+}

@@ -35,6 +35,18 @@ describe("step likelihood scorer on the embedded policy", () => {
     assert.equal(usage.calls, 2);
   });
 
+  test("cumulative step scores are the running minimum of the per-step scores", async () => {
+    const text = ["57+38=96\n96-19=77\nA:77\n"];
+    const own = (await new StepLikelihoodScorer({ model }).score(problem, text)).scores[0]!.steps!;
+    const prefix = (await new StepLikelihoodScorer({ model, cumulative: true }).score(problem, text))
+      .scores[0]!.steps!;
+    assert.ok(own[1]! > own[0]!, "the step after the slip is likely on its own");
+    assert.deepEqual(
+      prefix,
+      own.map((_, i) => Math.min(...own.slice(0, i + 1))),
+    );
+  });
+
   test("mean reduction is never below min reduction", async () => {
     const text = ["57+38=96\n96-19=77\nA:77\n"];
     const min = (await new StepLikelihoodScorer({ model }).score(problem, text)).scores[0]!.steps!;
@@ -66,6 +78,26 @@ test("scorers.create('likelihood') opens the embedded policy as the judge of its
     assert.match(scorer.id, /^likelihood:arith-policy\.gguf$/);
     const { scores } = await scorer.score(problem, ["57+38=95\n"]);
     assert.equal(scores[0]!.steps!.length, 1);
+  } finally {
+    await scorer.close?.();
+  }
+});
+
+test("scorers.create('genprm') opens the embedded generative PRM, which sinks a slipped step", async () => {
+  const scorer = await scorers.create("genprm").open();
+  try {
+    assert.match(scorer.id, /^genprm:arith-genprm\.gguf$/);
+    const { scores } = await scorer.score(problem, [
+      "57+38=95\n95-19=76\nA:76\n",
+      "57+38=95\n95-19=66\nA:66\n",
+    ]);
+    const [right, slipped] = scores;
+    assert.equal(right!.steps!.length, 3);
+    assert.ok(right!.value > 0.5, `right solution ${right!.value}`);
+    assert.ok(slipped!.steps![0]! > 0.5, "the shared first step is right");
+    assert.ok(slipped!.steps![1]! < 0.05, `95-19=66 scored ${slipped!.steps![1]}`);
+    assert.ok(slipped!.steps![2]! <= slipped!.steps![1]!, "a step after the slip keeps the prefix's score");
+    assert.equal(slipped!.value, Math.min(...slipped!.steps!));
   } finally {
     await scorer.close?.();
   }

@@ -12,6 +12,7 @@ interface Fixture {
   tolerance: number;
   vocabSize: number;
   policy: { model: string; cases: { text: string; tokenIds: number[]; top: Record<string, number> }[] };
+  genprm: Fixture["policy"];
   prm: {
     model: string;
     cases: { question: string; steps: string[]; text: string; tokenIds: number[]; stepScores: number[] }[];
@@ -30,17 +31,20 @@ function assertCharLevelIds(text: string, ids: number[]): void {
 }
 
 describe("arith reference fixture", () => {
-  it("has policy cases with normalised top-10 log-probs", () => {
-    assert.ok(fixture.policy.cases.length >= 3);
-    for (const c of fixture.policy.cases) {
-      assert.ok(parseArithQuestion(c.text.split("\n")[0]!), c.text);
-      assertCharLevelIds(c.text, c.tokenIds);
-      const logprobs = Object.values(c.top);
-      assert.equal(logprobs.length, 10);
-      assert.ok(logprobs.every((lp) => lp <= 0));
-      const mass = logprobs.reduce((s, lp) => s + Math.exp(lp), 0);
-      // Values are rounded to 5 decimals, so the sum may exceed 1 by a little.
-      assert.ok(mass > 0.5 && mass <= 1 + 1e-4, `top-10 mass ${mass}`);
+  it("has policy and generative PRM cases with normalised top log-probs", () => {
+    for (const cases of [fixture.policy.cases, fixture.genprm.cases]) {
+      assert.ok(cases.length >= 3);
+      for (const c of cases) {
+        assert.ok(parseArithQuestion(c.text.split("\n")[0]!), c.text);
+        assertCharLevelIds(c.text, c.tokenIds);
+        const logprobs = Object.values(c.top);
+        // The top 10, down to e^-15 (llama.cpp's probabilities do not compare further down).
+        assert.ok(logprobs.length >= 2 && logprobs.length <= 10);
+        assert.ok(logprobs.every((lp) => lp <= 0 && lp >= -15));
+        const mass = logprobs.reduce((s, lp) => s + Math.exp(lp), 0);
+        // Values are rounded to 5 decimals, so the sum may exceed 1 by a little.
+        assert.ok(mass > 0.5 && mass <= 1 + 1e-4, `top mass ${mass}`);
+      }
     }
   });
 

@@ -1,7 +1,7 @@
 /**
  * Loads the exported GGUFs with node-llama-cpp and compares them with the PyTorch reference fixture
- * (test/fixtures/arith-reference.json): tokenization, the policy's top-10 next-token log-probs and the
- * PRM's step scores. Exits non-zero on a mismatch. Also prints a few greedy policy completions as a smoke test.
+ * (test/fixtures/arith-reference.json): tokenization, the policy's and the generative PRM's top-10
+ * next-token log-probs and the PRM's step scores. Exits non-zero on a mismatch. Also prints a few greedy policy completions as a smoke test.
  *
  *   npx tsx tools/train/check-gguf.ts [fixture.json]
  */
@@ -18,6 +18,7 @@ interface Fixture {
   tolerance: number;
   policy: { model: string; cases: { text: string; tokenIds: number[]; top: Record<string, number> }[] };
   prm?: { model: string; cases: { text: string; tokenIds: number[]; stepScores: number[] }[] };
+  genprm?: Fixture["policy"];
 }
 
 const fixture = JSON.parse(
@@ -60,19 +61,26 @@ async function open(path: string) {
   return { model, seq: ctx.getSequence() };
 }
 
-const policy = await open(fixture.policy.model);
-for (const c of fixture.policy.cases) {
-  const ids = tokensOf(policy.model, c.text, c.tokenIds);
-  const [probs] = await probsAt(policy.seq, ids, [ids.length - 1]);
-  for (const [token, want] of Object.entries(c.top)) {
-    const id = token === "</s>" ? policy.model.tokens.eos! : policy.model.tokenize(token)[0]!;
-    check(
-      `policy ${JSON.stringify(c.text)} → ${JSON.stringify(token)}`,
-      Math.log(probs!.get(id) ?? 1e-30),
-      want,
-    );
+/** Checks a language model's top next-token log-probs against the fixture's cases. */
+async function checkTop(label: string, part: Fixture["policy"]) {
+  const lm = await open(part.model);
+  for (const c of part.cases) {
+    const ids = tokensOf(lm.model, c.text, c.tokenIds);
+    const [probs] = await probsAt(lm.seq, ids, [ids.length - 1]);
+    for (const [token, want] of Object.entries(c.top)) {
+      const id = token === "</s>" ? lm.model.tokens.eos! : lm.model.tokenize(token)[0]!;
+      check(
+        `${label} ${JSON.stringify(c.text)} → ${JSON.stringify(token)}`,
+        Math.log(probs!.get(id) ?? 1e-30),
+        want,
+      );
+    }
   }
+  return lm;
 }
+
+const policy = await checkTop("policy", fixture.policy);
+if (fixture.genprm) await checkTop("genprm", fixture.genprm);
 
 for (const q of ["Q:57+38-19+44\n", "Q:12+30\n"]) {
   const ids = [policy.model.tokens.bos!, ...policy.model.tokenize(q)];

@@ -4,7 +4,7 @@ tests can check llama.cpp's outputs against them (tolerance 0.05).
 The reference runs the checkpoints with their weights rounded through float16, exactly the values
 the GGUF stores, so the remaining difference is llama.cpp's arithmetic only.
 
-    /usr/bin/python3 tools/train/fixtures.py --policy policy.pt --prm prm.pt --out FILE.json
+    /usr/bin/python3 tools/train/fixtures.py --policy policy.pt --prm prm.pt --genprm genprm.pt --out FILE.json
 """
 
 import argparse
@@ -22,6 +22,14 @@ POLICY_TEXTS = [
     "Q:57+38-19+44\n",
     "Q:57+38-19+44\n57+38=95\n",
     "Q:96-7+32-58\n96-7=89\n89+32=1",
+]
+
+# Generative PRM: next-token distributions where it must judge a result digit (right and slipped
+# prefixes of the same step).
+GENPRM_TEXTS = [
+    "Q:96-7+32-58\n96-7=89\n89+32=1",
+    "Q:96-7+32-58\n96-7=89\n89+32=11",
+    "Q:57+38-19+44\n57+38=95\n",
 ]
 
 # PRM inputs: question plus step lines; each case mixes right and wrong steps.
@@ -53,7 +61,9 @@ def policy_case(model, text: str) -> dict:
     return {
         "text": text,
         "tokenIds": ids,
-        "top": {token_name(int(i)): round(float(v), 5) for v, i in zip(top.values, top.indices)},
+        # Tokens below e^-15 are left out: llama.cpp's probabilities bottom out near e^-25, so tails
+        # that far down do not compare.
+        "top": {token_name(int(i)): round(float(v), 5) for v, i in zip(top.values, top.indices) if v >= -15},
     }
 
 
@@ -80,13 +90,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--policy", required=True)
     ap.add_argument("--prm")
+    ap.add_argument("--genprm")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     policy = f16_model(a.policy)
     fixture = {
         "description": "PyTorch reference outputs of models/arith-*.gguf (weights rounded to F16). "
         "Token ids include the leading <s>. policy.top: natural-log softmax of the next token after "
-        "`text`, top 10. prm.stepScores: P(+)/(P(+)+P(-)) at each '#'. Regenerate with "
+        "`text`, top 10 down to e^-15 (genprm.top: the same for the generative PRM). prm.stepScores: P(+)/(P(+)+P(-)) at each '#'. Regenerate with "
         "tools/train/train-all.sh.",
         "tolerance": 0.05,
         "vocabSize": vocab.VOCAB_SIZE,
@@ -97,6 +108,12 @@ def main() -> None:
         fixture["prm"] = {
             "model": "models/arith-prm.gguf",
             "cases": [prm_case(prm, q, s) for q, s in PRM_CASES],
+        }
+    if a.genprm:
+        genprm = f16_model(a.genprm)
+        fixture["genprm"] = {
+            "model": "models/arith-genprm.gguf",
+            "cases": [policy_case(genprm, t) for t in GENPRM_TEXTS],
         }
     with open(a.out, "w") as f:
         json.dump(fixture, f, indent=2, ensure_ascii=False)

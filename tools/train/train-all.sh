@@ -33,6 +33,14 @@ $PY $T/train_policy.py --init "$W/policy-clean.pt" --noise 0.35 --train "$W/trai
 $PY $T/train_policy.py --init "$W/policy-noisy35.pt" --noise 0.1 --train "$W/train.jsonl" --valid "$W/valid.jsonl" \
   --out "$W/policy.pt" --steps 1500 --batch 32 --lr 1e-3 --eval-every 250 --seed 4
 
+# 2d. Generative PRM: the policy's weights trained further on clean gold solutions of levels 1-8
+#    (problems 0-5999 of each level's train split; the PRM problems below start at 6000), so that it
+#    writes correct steps far more reliably than the policy; the `genprm` scorer reads each step's
+#    least likely token under it. Stopped after 1,500 of a 4,000-step cosine schedule.
+export_arith --split train --levels 1-8 --count 6000 --out "$W/genprm-train.jsonl"
+$PY $T/train_policy.py --init "$W/policy.pt" --train "$W/genprm-train.jsonl" --valid "$W/valid.jsonl" \
+  --out "$W/genprm.pt" --steps 4000 --stop-after 1500 --batch 48 --lr 1e-3 --eval-every 250 --seed 7
+
 # 3. Policy samples, labelled by the exact verifier (src/tasks/arith via tsx).
 $PY $T/sample_solutions.py --policy "$W/policy.pt" --problems "$W/prm-problems.jsonl" --per-problem 4 \
   --temperatures 0.7,1.0 --gold --out "$W/prm-train-samples.jsonl"
@@ -53,8 +61,14 @@ $PY $T/export_gguf.py "$W/policy.pt" models/arith-policy.gguf --name arith-polic
   --description "deliberate arithmetic policy (character-level llama, trained on levels 1-6)"
 $PY $T/export_gguf.py "$W/prm.pt" models/arith-prm.gguf --name arith-prm \
   --description "deliberate arithmetic PRM: P(+)/(P(+)+P(-)) at each '#' step tag"
-$PY $T/fixtures.py --policy "$W/policy.pt" --prm "$W/prm.pt" --out test/fixtures/arith-reference.json
+$PY $T/export_gguf.py "$W/genprm.pt" models/arith-genprm.gguf --name arith-genprm \
+  --description "deliberate arithmetic generative PRM: a step scores its least likely token's probability"
+$PY $T/fixtures.py --policy "$W/policy.pt" --prm "$W/prm.pt" --genprm "$W/genprm.pt" \
+  --out test/fixtures/arith-reference.json
 npx --no-install tsx $T/check-gguf.ts test/fixtures/arith-reference.json
 
-# 6. Policy metrics per level (greedy, T=0.7 single sample, maj@k, coverage@k).
+# 6. Generative PRM against the policy's own likelihood on the labelled report samples.
+$PY $T/genprm_metrics.py --rows "$W/prm-report-labelled.jsonl" "$W/genprm.pt" "$W/policy.pt" > "$W/genprm-metrics.jsonl"
+
+# 7. Policy metrics per level (greedy, T=0.7 single sample, maj@k, coverage@k).
 $PY $T/evaluate.py --policy "$W/policy.pt" --problems "$W/test-eval.jsonl" --k 32 --out "$W/policy-eval.json"

@@ -45,6 +45,7 @@ def main() -> None:
     ap.add_argument("--valid", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--steps", type=int, default=3000, help="upper bound; also sets the LR schedule")
+    ap.add_argument("--stop-after", type=int, help="stop after this many steps (the schedule still spans --steps)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--layers", type=int, default=5)
@@ -96,6 +97,9 @@ def main() -> None:
             save_checkpoint(model, a.out, {"step": step, "val_acc": acc, "train_seconds": time.time() - t0})
             if a.stop_l5 is not None and acc[5] >= a.stop_l5 and acc[2] <= a.max_l2:
                 print(f"stopping at step {step}: inside the target band", flush=True)
+                break
+            if a.stop_after is not None and step >= a.stop_after:
+                print(f"stopping at step {step} (--stop-after)", flush=True)
                 break
 
 

@@ -18,6 +18,7 @@ import argparse
 import json
 import math
 import random
+import re
 import time
 
 import torch
@@ -31,12 +32,43 @@ from threads import configure_threads
 TAG, PLUS, MINUS = vocab.CHAR_TO_ID["#"], vocab.CHAR_TO_ID["+"], vocab.CHAR_TO_ID["-"]
 
 
-def example(row: dict) -> tuple[list[int], list[int]]:
-    """(input ids, targets): targets are +/- at the `#` positions and ignored elsewhere."""
+def gold_steps(question: str) -> list[str]:
+    """The gold solution lines of `question` (`96-7+32` → `96-7=89`, `89+32=121`, `A:121`)."""
+    m = re.fullmatch(r"(\d+)((?:[+-]\d+)+)", question)
+    assert m, question
+    value, steps = int(m.group(1)), []
+    for op, operand in re.findall(r"([+-])(\d+)", m.group(2)):
+        result = value + int(operand) if op == "+" else value - int(operand)
+        steps.append(f"{value}{op}{operand}={result}")
+        value = result
+    return steps + [f"A:{value}"]
+
+
+def example(row: dict, dense: bool = False) -> tuple[list[int], list[int]]:
+    """(input ids, targets): targets are +/- at the `#` positions and ignored elsewhere.
+
+    With `dense`, every character of a step gets a target too: `+` while the step so far is a prefix
+    of the gold step (after a right prefix), `-` once it is not. The scorer still reads only the
+    tag, but the dense targets let each character be checked where it stands (the result digit at
+    its own position, the operand against the question), and the tag only has to gather them —
+    a sparse target at the tag alone asks one position to redo the whole step."""
     text = f"Q:{row['question']}\n" + "".join(f"{s}#\n" for s in row["steps"])
     ids = [vocab.BOS] + vocab.encode(text)
     labels = iter(row["labels"])
     targets = [(PLUS if next(labels) else MINUS) if t == TAG else -100 for t in ids]
+    if dense:
+        gold = gold_steps(row["question"])
+        pos = 1 + len(f"Q:{row['question']}\n")
+        ok = True  # every earlier step right
+        for k, step in enumerate(row["steps"]):
+            want = gold[k] if k < len(gold) else ""
+            # A step the verifier accepts in another spelling (a leading zero) has no dense targets.
+            consistent = not (row["labels"][k] and step != want)
+            for j in range(len(step)):
+                if consistent:
+                    targets[pos + j] = PLUS if ok and want.startswith(step[: j + 1]) else MINUS
+            pos += len(step) + 2  # the step, '#', '\n'
+            ok = ok and row["labels"][k]
     return ids, targets
 
 
@@ -96,14 +128,21 @@ def sibling_pairwise(model, rows: list[dict]) -> float:
         for b, r in enumerate(chunk):
             last = (y[b] != -100).nonzero().flatten().tolist()[-1]
             groups.setdefault((r["id"], r["prefix"]), []).append((float(s[b, last]), bool(r["labels"][-1])))
+    wins, pairs = pairwise_wins(groups.values())
+    return wins / pairs if pairs else float("nan")
+
+
+def pairwise_wins(groups) -> tuple[float, int]:
+    """Over groups of (score, label) siblings: (wins, pairs) of right members against wrong ones,
+    ties counting half."""
     wins, pairs = 0.0, 0
-    for members in groups.values():
+    for members in groups:
         for good, gl in members:
             for bad, bl in members:
                 if gl and not bl:
                     pairs += 1
                     wins += 1.0 if good > bad else 0.5 if good == bad else 0.0
-    return wins / pairs if pairs else float("nan")
+    return wins, pairs
 
 
 def metrics(model, rows: list[dict], frontier_rows: list[dict] | None = None) -> dict:
@@ -145,6 +184,8 @@ def main() -> None:
     ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--stop-auroc", type=float, default=0.93, help="stop early once dev AUROC reaches this")
     ap.add_argument("--seed", type=int, default=2)
+    ap.add_argument("--dense", action="store_true", help="targets at every step character, not only at the tags")
+    ap.add_argument("--eval-rows", type=int, default=0, help="evaluate on the first N dev rows only (0: all)")
     a = ap.parse_args()
 
     configure_threads()
@@ -162,12 +203,14 @@ def main() -> None:
     report_all = [r for r in read_jsonl(a.report) if usable(r)]
     report = [r for r in report_all if r["source"] == "policy"]
     report_frontier = [r for r in report_all if r["source"] == "frontier"]
+    if a.eval_rows:
+        dev, dev_frontier = dev[: a.eval_rows], dev_frontier[: a.eval_rows]
     print(f"train {len(train)} sequences, dev {len(dev)} (+{len(dev_frontier)} frontier), report {len(report)}", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
     warmup = 50
     schedule = lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, a.steps) / a.steps))  # noqa: E731
     sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
-    it = batches(train, a.batch, random.Random(a.seed), example, lambda r: sum(len(s) + 2 for s in r["steps"]))
+    it = batches(train, a.batch, random.Random(a.seed), lambda r: example(r, a.dense), lambda r: sum(len(s) + 2 for s in r["steps"]))
     t0 = time.time()
     for step in range(1, a.steps + 1):
         model.train()

@@ -20,6 +20,15 @@ export interface StepLikelihoodOptions {
   reduce?: LikelihoodReduce;
   /** How step scores become the solution's score. Default `min`. */
   aggregation?: StepAggregation;
+  /** The scorer's name in its id (`<name>:<model id>`). Default `likelihood`. */
+  name?: string;
+  /**
+   * Score each step as the prefix ending there: the lowest likelihood of this step and every step
+   * before it. That is the process-reward meaning of a step score (the step *and all before it* are
+   * right), which step-level search reads from the last step of a partial solution; without it a
+   * consistent step after a wrong one scores high. Default false (each step on its own).
+   */
+  cumulative?: boolean;
 }
 
 /**
@@ -29,7 +38,8 @@ export interface StepLikelihoodOptions {
  * for Reasoning", and Kang et al. 2025, "Scalable Best-of-N Selection via Self-Certainty"). With the
  * policy as the model, it asks "would I have written this step?": a step holding a token the policy
  * itself found unlikely — a sampled slip — scores low. It cannot catch a mistake the model is sure
- * of.
+ * of. With a separate model trained to write correct steps (a generative PRM, the `genprm` scorer,
+ * with `cumulative` step scores), it asks "is this the step a careful solver would write?".
  */
 export class StepLikelihoodScorer implements Scorer {
   readonly id: string;
@@ -47,7 +57,7 @@ export class StepLikelihoodScorer implements Scorer {
     this.delimiter = options.stepDelimiter ?? "\n";
     this.reduce = options.reduce ?? "min";
     this.aggregation = options.aggregation ?? "min";
-    this.id = `likelihood:${options.model.id}`;
+    this.id = `${options.name ?? "likelihood"}:${options.model.id}`;
   }
 
   async score(
@@ -74,11 +84,14 @@ export class StepLikelihoodScorer implements Scorer {
           if (step >= 0) perStep[step]!.push(token.logprob);
           offset += token.token.length;
         }
+        let prefix = 1;
         const steps = perStep.map((lps) => {
           if (lps.length === 0) return Number.NaN;
           const value =
             this.reduce === "min" ? Math.min(...lps) : lps.reduce((s, x) => s + x, 0) / lps.length;
-          return Math.exp(value);
+          if (!this.options.cumulative) return Math.exp(value);
+          prefix = Math.min(prefix, Math.exp(value));
+          return prefix;
         });
         return { value: aggregateSteps(steps, this.aggregation), steps };
       }),

@@ -144,7 +144,9 @@ export const mcts: SearchAlgorithm<MctsSettings> = async (s, search) => {
       // A leaf chosen twice in one round is expanded once; both paths get its value.
       const open = [...new Set(paths.map((p) => p.at(-1)!).filter(isOpen))];
       const values = new Map<SearchNode, number>();
-      if (open.length > 0) (await grow(open)).forEach((v, i) => values.set(open[i]!, v));
+      if (open.length > 0) {
+        for (const [i, v] of (await grow(open)).entries()) values.set(open[i]!, v);
+      }
       for (const path of paths) {
         const leaf = path.at(-1)!;
         const value = values.get(leaf) ?? asValue(leaf.score);
