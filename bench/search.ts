@@ -1,6 +1,7 @@
 /**
- * Step-level search on the embedded arithmetic model under the embedded PRM: accuracy against
- * generated tokens, next to self-consistency and best-of-n at the same tokens.
+ * Step-level search on the embedded arithmetic model under a step scorer (default: the embedded
+ * generative PRM): accuracy against generated tokens, next to self-consistency and best-of-n at the
+ * same tokens.
  *
  *   npx tsx bench/search.ts [--problems 20] [--level 5 --level 6] [--method beam] [--seed 1]
  *                           [--scorer prm|genprm|likelihood|verifier:arith]
@@ -19,7 +20,7 @@ import { parseArgs } from "node:util";
 import { LlamaCppModel } from "../src/backends/llama-cpp/index.js";
 import type { Problem } from "../src/core/prompt.js";
 import type { Scorer } from "../src/core/scorer.js";
-import { embeddedModels } from "../src/defaults.js";
+import { embeddedModels, embeddedScorerSpec } from "../src/defaults.js";
 import { bestOfNAtK, majorityAtK, passAtK } from "../src/eval/metrics/index.js";
 import { scorers } from "../src/scorers/registry.js";
 import { createStrategy } from "../src/strategies/registry.js";
@@ -35,7 +36,7 @@ const { values } = parseArgs({
     "max-tokens": { type: "string", default: "80" },
     seed: { type: "string", default: "1" },
     pool: { type: "string", default: "64" },
-    scorer: { type: "string", default: "prm" },
+    scorer: { type: "string", default: embeddedScorerSpec },
   },
 });
 const count = Number(values.problems);
