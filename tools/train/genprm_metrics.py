@@ -20,18 +20,9 @@ import torch
 
 import vocab
 from data import pad_batch, read_jsonl
+from import_gguf import load_model
 from threads import configure_threads
 from train_prm import auroc, pairwise_wins
-
-
-def load(path: str):
-    if path.endswith(".gguf"):
-        from import_gguf import import_gguf
-
-        return import_gguf(path).eval()
-    from model import load_checkpoint
-
-    return load_checkpoint(path)[0].eval()
 
 
 @torch.no_grad()
@@ -89,7 +80,7 @@ def main() -> None:
     configure_threads()
     rows = [r for r in read_jsonl(a.rows) if r["steps"]]
     for path in a.models:
-        print(json.dumps({"model": path, **measure(load(path), rows)}), flush=True)
+        print(json.dumps({"model": path, **measure(load_model(path).eval(), rows)}), flush=True)
 
 
 if __name__ == "__main__":

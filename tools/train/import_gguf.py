@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from export_gguf import LAYER_TENSORS
-from model import Config, Transformer, save_checkpoint
+from model import Config, Transformer, load_checkpoint, save_checkpoint
 
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
 _DTYPES = {0: np.float32, 1: np.float16}
@@ -93,6 +93,11 @@ def import_gguf(path: str) -> Transformer:
     if missing:
         raise ValueError(f"GGUF lacks tensors for {missing}")
     return model
+
+
+def load_model(path: str) -> Transformer:
+    """A model from a GGUF written by export_gguf.py or from a training checkpoint (.pt)."""
+    return import_gguf(path) if path.endswith(".gguf") else load_checkpoint(path)[0]
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ import torch.nn.functional as F
 
 import vocab
 from data import batches, pad_batch, read_jsonl
-from model import load_checkpoint, save_checkpoint
+from import_gguf import load_model
+from model import save_checkpoint
 from threads import configure_threads
 
 TAG, PLUS, MINUS = vocab.CHAR_TO_ID["#"], vocab.CHAR_TO_ID["+"], vocab.CHAR_TO_ID["-"]
@@ -190,12 +191,7 @@ def main() -> None:
 
     configure_threads()
     torch.manual_seed(a.seed)
-    if a.init.endswith(".gguf"):
-        from import_gguf import import_gguf
-
-        model = import_gguf(a.init)
-    else:
-        model, _ = load_checkpoint(a.init)
+    model = load_model(a.init)
     train = [r for r in read_jsonl(a.train) if usable(r)]
     dev_all = [r for r in read_jsonl(a.dev) if usable(r)]
     dev = [r for r in dev_all if r["source"] == "policy"]
