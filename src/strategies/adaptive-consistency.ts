@@ -7,15 +7,17 @@ import { voteOutcome } from "./self-consistency.js";
 import { groupAnswers } from "./vote.js";
 
 /** Stopping criterion of adaptive consistency. */
-export type StoppingCriterion = "beta" | "dirichlet";
+export type StoppingCriterion = "beta" | "dirichlet" | "gain";
 
 /** Settings of {@link adaptiveConsistency}; `n` is the most samples. */
 export interface AdaptiveSettings extends SampleSettings {
   /** Samples per round. */
   batch: number;
   criterion: StoppingCriterion;
-  /** Stop once the posterior probability that the leading answer is the true majority reaches it. */
+  /** Beta, Dirichlet: stop once the posterior probability that the leading answer is the true majority reaches it. */
   threshold: number;
+  /** Gain: stop once the remaining samples are expected to add less accuracy than this. */
+  epsilon: number;
 }
 
 /**
@@ -60,20 +62,85 @@ export function dirichletStopProbability(counts: readonly number[], rng: Rng, dr
   return wins / draws;
 }
 
+/** A Gamma(α) draw for a positive integer α: the sum of α unit exponentials. */
+function gammaInt(alpha: number, rng: Rng): number {
+  let g = 0;
+  for (let k = 0; k < alpha; k++) g -= Math.log(1 - rng.next());
+  return g;
+}
+
+/** Index of the largest value; the first on ties (the answer seen first, as the vote breaks ties). */
+function argmaxFirst(values: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}
+
+/**
+ * Expected accuracy that `remaining` more samples would add to the vote, estimated with `draws`
+ * seeded Monte-Carlo draws. Answer frequencies p follow a Dirichlet(counts + 1) posterior over the
+ * answers seen (in order of first appearance, as the vote breaks ties) plus one unseen answer; taking
+ * self-consistency's own premise that the most frequent answer is the right one, the gain is
+ * P(the plurality after the remaining samples is argmax p) − P(the current leader is argmax p).
+ * Stopping when it is below ε gives up less than ε expected accuracy against voting over all
+ * samples: near zero both when the leader is decided and when the answers are so spread that more
+ * samples would rarely find the most frequent one either.
+ */
+export function expectedVoteGain(
+  counts: readonly number[],
+  remaining: number,
+  rng: Rng,
+  draws = 2000,
+): number {
+  if (counts.length === 0) return 1;
+  if (remaining <= 0) return 0;
+  const seen = [...counts, 0];
+  const lead = argmaxFirst(counts);
+  let now = 0;
+  let later = 0;
+  const p = new Array<number>(seen.length);
+  const final = new Array<number>(seen.length);
+  for (let d = 0; d < draws; d++) {
+    let total = 0;
+    seen.forEach((c, i) => {
+      p[i] = gammaInt(c + 1, rng);
+      total += p[i]!;
+    });
+    const mode = argmaxFirst(p);
+    if (mode === lead) now++;
+    seen.forEach((c, i) => {
+      final[i] = c;
+    });
+    for (let r = 0; r < remaining; r++) {
+      let u = rng.next() * total;
+      let i = 0;
+      while (i < p.length - 1 && u >= p[i]!) u -= p[i++]!;
+      final[i]!++;
+    }
+    if (argmaxFirst(final) === mode) later++;
+  }
+  return (later - now) / draws;
+}
+
 /** Whether the answers so far decide the majority under the criterion (null answers are ignored). */
 export function majorityDecided(
   candidates: readonly Pick<Candidate, "answer">[],
   same: AnswerEquivalence,
-  settings: Pick<AdaptiveSettings, "criterion" | "threshold">,
+  settings: Pick<AdaptiveSettings, "criterion" | "threshold"> &
+    Partial<Pick<AdaptiveSettings, "n" | "epsilon">>,
   rng: Rng,
 ): { decided: boolean; probability: number } {
-  const counts = groupAnswers(
+  const groups = groupAnswers(
     candidates.map((c) => c.answer),
     same,
-  )
-    .map((c) => c.members.length)
-    .sort((x, y) => y - x);
-  if (counts.length === 0) return { decided: false, probability: 0 };
+  ).map((c) => c.members.length);
+  if (groups.length === 0) return { decided: false, probability: 0 };
+  if (settings.criterion === "gain") {
+    // `probability` reports the expected gain here: the quantity compared with ε.
+    const gain = expectedVoteGain(groups, (settings.n ?? candidates.length) - candidates.length, rng);
+    return { decided: gain < (settings.epsilon ?? 0.01), probability: gain };
+  }
+  const counts = groups.sort((x, y) => y - x);
   const probability =
     settings.criterion === "beta"
       ? betaStopProbability(counts[0]!, counts[1] ?? 0)
@@ -86,7 +153,8 @@ export function majorityDecided(
  * Efficient Reasoning and Coding with LLMs"): sample in rounds of `batch` and stop as soon as the
  * posterior probability that the current leading answer is the true majority reaches `threshold`
  * (Beta criterion on the two leading counts, or Dirichlet over all answers), at most `n` samples;
- * then majority vote. Sample seeds follow the run seed as in `sc:n=N`, so a run is the prefix of the
+ * then majority vote. `criterion=gain` stops instead once the remaining samples are expected to add
+ * less than `epsilon` accuracy to the vote ({@link expectedVoteGain}). Sample seeds follow the run seed as in `sc:n=N`, so a run is the prefix of the
  * self-consistency run it replaces.
  */
 export function adaptiveConsistency(settings: AdaptiveSettings, spec = "adaptive-sc"): Strategy {

@@ -13,6 +13,7 @@ import { critiqueParams, layers, makeCritique, makeFuse, makeRank, rankParams } 
 import { mbr } from "./mbr.js";
 import { isPipeline, pipelineStrategy, sampleThen, splitPipeline } from "./pipeline.js";
 import { sample } from "./sample.js";
+import { speculativeRejection } from "./speculative-rejection.js";
 import { samplesParam, samplingParams } from "./sampling.js";
 import { defineSearchStrategies } from "./search/specs.js";
 import { selfCertainty } from "./self-certainty.js";
@@ -105,13 +106,15 @@ strategies.define({
 strategies.define({
   name: "adaptive-sc",
   aliases: ["adaptive-consistency"],
-  description: "self-consistency in rounds, stopping when a Beta/Dirichlet posterior decides the majority",
+  description:
+    "self-consistency in rounds, stopping when a posterior says more samples would not change the vote",
   params: z.object({
     n: samplesParam(40),
     ...samplingParams,
     batch: z.coerce.number().int().min(1).max(4096).default(4),
-    criterion: z.enum(["beta", "dirichlet"]).default("beta"),
+    criterion: z.enum(["beta", "dirichlet", "gain"]).default("beta"),
     threshold: z.coerce.number().gt(0).lt(1).default(0.95),
+    epsilon: z.coerce.number().gt(0).lt(1).default(0.01),
   }),
   create: (p, spec) => adaptiveConsistency(p, spec),
 });
@@ -143,8 +146,21 @@ strategies.define({
 
 strategies.define({
   name: "early-reject",
-  aliases: ["speculative-rejection"],
-  description: "best-of-n that stops the worst partial generations early by their partial scores",
+  description: "best-of-n step by step, stopping a partial solution once its PRM score cannot win",
+  params: z.object({
+    n: samplesParam(16),
+    ...samplingParams,
+    wave: z.coerce.number().int().min(1).max(4096).default(4),
+    floor: z.coerce.number().min(0).max(1).default(0.05),
+    accept: z.coerce.number().min(0).default(0.9),
+    stepTokens: z.coerce.number().int().min(1).max(100_000).default(64),
+  }),
+  create: (p, spec) => earlyReject(p, spec),
+});
+
+strategies.define({
+  name: "speculative-rejection",
+  description: "best-of-n that stops the worst fraction of partial generations after a token prefix",
   params: z.object({
     n: samplesParam(16),
     ...samplingParams,
@@ -152,7 +168,7 @@ strategies.define({
     reject: z.coerce.number().min(0).max(1).default(0.75),
     rounds: z.coerce.number().int().min(1).max(64).default(1),
   }),
-  create: (p, spec) => earlyReject(p, spec),
+  create: (p, spec) => speculativeRejection(p, spec),
 });
 
 strategies.define({

@@ -6,6 +6,7 @@ import type { StrategyEvent } from "../../src/core/strategy.js";
 import {
   betaStopProbability,
   dirichletStopProbability,
+  expectedVoteGain,
   majorityDecided,
 } from "../../src/strategies/adaptive-consistency.js";
 import { createStrategy } from "../../src/strategies/registry.js";
@@ -36,6 +37,17 @@ describe("stopping criteria", () => {
     assert.ok(Math.abs(mc - betaStopProbability(4, 0)) < 0.01, `${mc}`);
     assert.ok(dirichletStopProbability([5, 5], new Rng(2)) < 0.6);
     assert.equal(dirichletStopProbability([], new Rng(3)), 0);
+  });
+  test("expected vote gain: near zero when decided, large when more samples would still decide", () => {
+    const gain = (counts: number[], remaining: number) => expectedVoteGain(counts, remaining, new Rng(1));
+    assert.ok(gain([20, 2], 42) < 0.005, "a decided vote gains nothing");
+    assert.ok(gain([8], 56) < 0.01);
+    assert.ok(gain([5, 3], 56) > 0.1, "5 against 3 can still turn");
+    assert.ok(gain([12, 10], 42) > 0.1);
+    assert.ok(gain([5, 3], 56) > gain([5, 3], 8), "fewer samples left, less to gain");
+    assert.equal(gain([5, 3], 0), 0);
+    assert.equal(gain([], 10), 1, "no answer yet: keep sampling");
+    assert.equal(gain([5, 3], 56), gain([5, 3], 56), "seeded");
   });
   test("majorityDecided ignores missing answers and needs the threshold", () => {
     const list = (xs: (string | null)[]) => xs.map((answer) => ({ answer }));
@@ -69,9 +81,9 @@ describe("adaptive-sc strategy (scripted)", () => {
     assert.equal(result.answer, "1");
   });
 
-  test("a clear majority stops before n; the Dirichlet criterion too", async () => {
+  test("a clear majority stops before n; the Dirichlet and gain criteria too", async () => {
     const answers = ["9", "9", "3", "9", "9", "9", "9", "9", "9", "9", "9", "9"];
-    for (const criterion of ["beta", "dirichlet"]) {
+    for (const criterion of ["beta", "dirichlet", "gain"]) {
       const model = new ScriptedModel((i) => solution(answers[i % answers.length]!));
       const result = await run(createStrategy(`adaptive-sc:n=40,batch=2,criterion=${criterion}`), { model });
       assert.equal(result.answer, "9");

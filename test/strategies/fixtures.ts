@@ -43,7 +43,7 @@ export function extractAnswer(text: string): string | null {
 /**
  * A policy model that plays a script. Sample `i` of the run (its seed minus the first seed the model
  * saw) is `script(i)`. A request with a prefix continues the scripted sample that starts with that
- * prefix. With `stepwise`, tokens are produced one per event-loop turn, so concurrent requests
+ * prefix. Stop strings end a sample as on the embedded backend. With `stepwise`, tokens are produced one per event-loop turn, so concurrent requests
  * interleave as on a real batching backend and an abort stops a sample between tokens.
  */
 export class ScriptedModel implements LanguageModel {
@@ -107,6 +107,15 @@ export class ScriptedModel implements LanguageModel {
       if (this.options.stepwise) await new Promise((r) => setImmediate(r));
       if (request.signal?.aborted) return this.done(text, "abort", text.length, logprobs, request);
       if (t >= max) return this.done(text, "length", text.length, logprobs, request);
+      // A stop string ends the sample; its tokens are generated and counted but not returned.
+      const stop = request.stop?.find((s) => s !== "" && rest.startsWith(s, t));
+      if (stop) {
+        this.generated += stop.length;
+        return {
+          ...this.done(text, "stop", text.length + stop.length, logprobs, request),
+          stopSequence: stop,
+        };
+      }
       const char = rest[t]!;
       text += char;
       this.generated++;
