@@ -64,6 +64,7 @@ const oracle = scorerSpec.startsWith("verifier");
 const LIVE = [
   "greedy",
   "adaptive-sc:n=64",
+  "adaptive-sc:n=64,criterion=gain",
   "esc:n=64",
   "deepconf",
   "deepconf:token=logprob,keep=0.1",

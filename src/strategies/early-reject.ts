@@ -67,15 +67,15 @@ export async function earlyRejectRules(
   entries: EarlyRejectEntry[],
   hooks: EarlyRejectHooks,
 ): Promise<StopReason> {
-  /** Scores the batch, then stops its partial solutions that fall below the bound. */
-  const judge = async (batch: EarlyRejectEntry[]) => {
+  /** Scores the batch, then stops its partial solutions below the best complete score or `floor`. */
+  const judge = async (batch: EarlyRejectEntry[], floor: number) => {
     const scores = await score(batch.map((e) => e.text));
     batch.forEach((e, j) => {
       const s = scores[j];
       e.score = s ? s.value : Number.NaN;
       if (s?.steps) e.stepScores = s.steps;
     });
-    const bound = Math.max(settings.floor, bestOf(entries)?.score ?? Number.NEGATIVE_INFINITY);
+    const bound = Math.max(floor, bestOf(entries)?.score ?? Number.NEGATIVE_INFINITY);
     for (const e of batch) {
       // NaN never passes: a partial solution the scorer cannot rate is stopped.
       e.rejected = !e.done && !(e.score >= bound);
@@ -97,19 +97,23 @@ export async function earlyRejectRules(
     });
   };
   /** Runs a batch step by step until each one ends or is stopped. */
-  const play = async (batch: EarlyRejectEntry[]) => {
+  const play = async (batch: EarlyRejectEntry[], floor: number) => {
     let active = batch;
     while (active.length > 0) {
-      await judge(active);
+      await judge(active, floor);
       active = active.filter((e) => !e.done && !e.rejected);
       if (active.length > 0) active = await advance(active);
     }
   };
 
+  let reason: StopReason = "completed";
   for (let first = 0; first < settings.n; first += settings.wave) {
     const halt = hooks.halt();
     if (halt) return halt;
-    if ((bestOf(entries)?.score ?? Number.NEGATIVE_INFINITY) >= settings.accept) return "early-stop";
+    if ((bestOf(entries)?.score ?? Number.NEGATIVE_INFINITY) >= settings.accept) {
+      reason = "early-stop";
+      break;
+    }
     const steps = await source.start(first, Math.min(settings.wave, settings.n - first));
     const wave = steps.map((step) => {
       const entry: EarlyRejectEntry = {
@@ -126,25 +130,26 @@ export async function earlyRejectRules(
       hooks.changed(entry, "start");
       return entry;
     });
-    await play(wave);
+    await play(wave, settings.floor);
     const best = bestOf(entries);
     hooks.progress(
       `wave ${first / settings.wave + 1}: ${entries.length} started, ${entries.filter((e) => e.rejected).length} stopped early` +
         (best ? `, best score ${best.score.toFixed(3)}` : ""),
     );
   }
-  // Every candidate stopped before its end: finish the most promising one, since best-of-n would
-  // still have answered.
-  const stopped = entries.filter((e) => e.rejected);
-  if (!bestOf(entries) && stopped.length > 0) {
-    const top = stopped.reduce((a, b) => (key(b.score) > key(a.score) ? b : a));
+  // The floor may have stopped candidates that would still beat the best complete one (when none
+  // better than the floor completed, or none at all): resume them, most promising first, under the
+  // bound alone. Afterwards no stopped candidate could have won.
+  for (;;) {
+    const best = bestOf(entries)?.score ?? Number.NEGATIVE_INFINITY;
+    const open = entries.filter((e) => e.rejected && key(e.score) > best);
+    if (open.length === 0) break;
+    const top = open.reduce((a, b) => (key(b.score) > key(a.score) ? b : a));
     top.rejected = false;
     hooks.changed(top, "resumed");
-    let active = [top];
-    while (active.length > 0 && !top.done) active = await advance(active);
-    await judge([top]);
+    await play([top], 0);
   }
-  return "completed";
+  return reason;
 }
 
 /**

@@ -109,6 +109,26 @@ describe("early-reject strategy (scripted)", () => {
     assert.equal(result.trace.filter((n) => n.status === "pruned").length, 1);
   });
 
+  test("the floor never changes the answer: a stopped candidate that could still win is resumed", async () => {
+    const pair = ["gaaa\nbaaa\nA:1\n", "hbbb\nhbbb\nA:2\n"]; // final scores 0.01 and 0.6
+    const result = await run(createStrategy("early-reject:n=2,wave=2,floor=0.7,accept=2"), {
+      model: new ScriptedModel((i) => pair[i]!),
+      scorer: new RuleScorer(minRule),
+      defaults,
+    });
+    // Both fell below the floor (1 after its first step, 0 after its second); 1 had the higher
+    // partial score, so it was resumed and completed at 0.6, above 0's 0.01: best-of-n's answer.
+    assert.equal(result.answer, "2");
+    assert.equal(result.candidates[1]!.text, pair[1]);
+    assert.equal(result.candidates[0]!.text, "gaaa\nbaaa\n");
+    const bon = await run(createStrategy("bon:n=2"), {
+      model: new ScriptedModel((i) => pair[i]!),
+      scorer: new RuleScorer(minRule),
+      defaults,
+    });
+    assert.equal(bon.answer, result.answer);
+  });
+
   test("NaN scores: nothing to choose, no crash", async () => {
     const result = await run(createStrategy("early-reject:n=2,wave=2"), {
       model: new ScriptedModel((i) => texts[i]!),
