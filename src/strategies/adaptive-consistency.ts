@@ -4,7 +4,7 @@ import type { AnswerEquivalence } from "../core/scorer.js";
 import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
 import { CandidateLog, type SampleSettings, sampleUntil } from "./sampling.js";
 import { voteOutcome } from "./self-consistency.js";
-import { groupAnswers } from "./vote.js";
+import { argmax, groupAnswers } from "./vote.js";
 
 /** Stopping criterion of adaptive consistency. */
 export type StoppingCriterion = "beta" | "dirichlet" | "gain";
@@ -52,8 +52,7 @@ export function dirichletStopProbability(counts: readonly number[], rng: Rng, dr
     let leadValue = 0;
     let otherMax = 0;
     alphas.forEach((alpha, i) => {
-      let g = 0;
-      for (let k = 0; k < alpha; k++) g -= Math.log(1 - rng.next());
+      const g = gammaInt(alpha, rng);
       if (i === lead) leadValue = g;
       else if (g > otherMax) otherMax = g;
     });
@@ -67,13 +66,6 @@ function gammaInt(alpha: number, rng: Rng): number {
   let g = 0;
   for (let k = 0; k < alpha; k++) g -= Math.log(1 - rng.next());
   return g;
-}
-
-/** Index of the largest value; the first on ties (the answer seen first, as the vote breaks ties). */
-function argmaxFirst(values: readonly number[]): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
 }
 
 /**
@@ -95,7 +87,7 @@ export function expectedVoteGain(
   if (counts.length === 0) return 1;
   if (remaining <= 0) return 0;
   const seen = [...counts, 0];
-  const lead = argmaxFirst(counts);
+  const lead = argmax(counts);
   let now = 0;
   let later = 0;
   const p = new Array<number>(seen.length);
@@ -106,7 +98,7 @@ export function expectedVoteGain(
       p[i] = gammaInt(c + 1, rng);
       total += p[i]!;
     });
-    const mode = argmaxFirst(p);
+    const mode = argmax(p);
     if (mode === lead) now++;
     seen.forEach((c, i) => {
       final[i] = c;
@@ -117,7 +109,7 @@ export function expectedVoteGain(
       while (i < p.length - 1 && u >= p[i]!) u -= p[i++]!;
       final[i]!++;
     }
-    if (argmaxFirst(final) === mode) later++;
+    if (argmax(final) === mode) later++;
   }
   return (later - now) / draws;
 }
