@@ -7,7 +7,7 @@
  * Problems come from the synthetic task's test split: by default the hardest in-distribution levels
  * (5, 6; the policy is trained on 1–6) and one out-of-distribution level (7). Every method runs with
  * the same run seed per problem, so every method that samples draws sample i with the same seed:
- * `adaptive-sc` and `esc` see a prefix of `sc:n=64`'s samples, and `early-reject`'s first tokens
+ * `adaptive-sc`, `esc` and `cges` see a prefix of `sc:n=64`'s samples, and `early-reject`'s first tokens
  * are best-of-16's. sc@16/64, best-of-n, weighted vote, self-certainty and coverage come from ONE
  * pool of 64 samples per problem, scored once (sc@16 is exactly what `sc:n=16` returns under the same
  * seed). The other methods run for real. The scorer is any scorer spec (`--scorer`), by default the
@@ -66,6 +66,7 @@ const LIVE = [
   "adaptive-sc:n=64",
   "adaptive-sc:n=64,criterion=gain",
   "esc:n=64",
+  "cges:n=64",
   "deepconf",
   "deepconf:token=logprob,keep=0.1",
   "first-finish",
@@ -260,7 +261,7 @@ for (const level of levels) {
       const result: StrategyResult = await runStrategy(createStrategy(spec), problem, options);
       record(spec, level, result.answer === gold, result.usage.completionTokens);
       if (createStrategy(spec).needsScorer) recordScoring(spec, level, result.scorerUsage);
-      if (spec.startsWith("adaptive-sc") || spec.startsWith("esc")) {
+      if (/^(adaptive-sc|esc|cges)/.test(spec)) {
         // Same run seed: their samples must be the pool's first samples.
         result.candidates.forEach((c, i) => {
           prefixCompared++;
@@ -318,7 +319,7 @@ function pooledOver(method: string, only: number[]): { acc: number; tokens: numb
 const inDist = levels.filter((l) => l <= 6);
 console.log(`\ntargets over in-distribution levels ${inDist.join(", ")} (accuracy points, token share):`);
 const sc64 = pooledOver("sc:n=64", inDist);
-for (const method of live.filter((m) => /^(adaptive-sc|esc)/.test(m))) {
+for (const method of live.filter((m) => /^(adaptive-sc|esc|cges)/.test(m))) {
   const m = pooledOver(method, inDist);
   const ok = m.acc >= sc64.acc - 0.01 && m.tokens <= 0.35 * sc64.tokens;
   console.log(
@@ -355,7 +356,7 @@ for (const [method, byLevel] of scoring) {
 // Same seeds give the same samples up to llama.cpp's floating-point differences between batch
 // layouts (the pool decodes 32 sequences at once, adaptive-sc 4), which can flip a near-tie token.
 console.log(
-  `\nadaptive-sc/esc samples that differ from the pool's sample of the same seed: ${prefixMismatches} of ${prefixCompared}`,
+  `\nadaptive-sc/esc/cges samples that differ from the pool's sample of the same seed: ${prefixMismatches} of ${prefixCompared}`,
 );
 console.log(
   `replayed early-reject without floor and accept that answers differently from bon:n=16: ${exactMismatches} of ${exactCompared}`,

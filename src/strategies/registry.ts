@@ -3,6 +3,7 @@ import { Registry } from "../core/spec.js";
 import type { Strategy } from "../core/strategy.js";
 import { adaptiveConsistency } from "./adaptive-consistency.js";
 import { bestOfN } from "./best-of-n.js";
+import { confidenceGuidedStopping } from "./cges.js";
 import { deepConf } from "./deepconf.js";
 import { earlyReject } from "./early-reject.js";
 import { earlyStoppingConsistency } from "./esc.js";
@@ -120,13 +121,29 @@ strategies.define({
 });
 
 strategies.define({
+  name: "cges",
+  aliases: ["confidence-guided-sc"],
+  description:
+    "self-consistency in rounds, stopping when a posterior that weighs each sample by its token confidence decides the answer",
+  params: z.object({
+    n: samplesParam(40),
+    ...samplingParams,
+    batch: z.coerce.number().int().min(1).max(4096).default(4),
+    threshold: z.coerce.number().gt(0).lt(1).default(0.95),
+    collision: z.coerce.number().gt(0).lt(1).default(0.3),
+    window: z.coerce.number().int().min(1).max(4096).default(8),
+  }),
+  create: (p, spec) => confidenceGuidedStopping(p, spec),
+});
+
+strategies.define({
   name: "esc",
   aliases: ["early-stopping-sc"],
   description: "self-consistency in windows, stopping at the first unanimous window",
   params: z.object({
     n: samplesParam(40),
     ...samplingParams,
-    window: z.coerce.number().int().min(1).max(4096).default(8),
+    window: z.coerce.number().int().min(1).max(4096).default(5),
   }),
   create: (p, spec) => earlyStoppingConsistency(p, spec),
 });

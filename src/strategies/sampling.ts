@@ -306,6 +306,8 @@ export interface RoundOptions {
   batch: number;
   /** Called after every round with all candidates so far; true stops sampling. */
   stop: (candidates: readonly Candidate[]) => boolean;
+  /** Called on each new candidate before it is recorded (e.g. to set its confidence). */
+  annotate?: (candidate: Candidate) => void;
 }
 
 /**
@@ -334,7 +336,11 @@ export async function sampleUntil(
     } catch (error) {
       return stopReasonOf(error);
     }
-    for (const completion of completions) log.add(toCandidate(completion, ctx), "candidate", { round });
+    for (const completion of completions) {
+      const candidate = toCandidate(completion, ctx);
+      options.annotate?.(candidate);
+      log.add(candidate, "candidate", { round });
+    }
     drawn += n;
     round++;
     if (completions.every((c) => c.finishReason === "abort")) return "aborted";

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
+import { describe, test } from "node:test";
 import { CapabilityError } from "../../src/core/errors.js";
 import type { Candidate } from "../../src/core/strategy.js";
 import { confidenceVotes } from "../../src/strategies/deepconf.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runStrategy } from "../../src/strategies/run.js";
-import { loadPolicy } from "../helpers/models.js";
+import { usePolicy } from "../helpers/models.js";
 import {
   arithOptions,
   arithProblems,
@@ -119,20 +118,14 @@ describe("deepconf strategy (scripted)", () => {
 });
 
 describe("deepconf on the embedded model", () => {
-  let policy: LlamaCppModel;
-  before(async () => {
-    policy = await loadPolicy(8);
-  });
-  after(async () => {
-    await policy.close();
-  });
+  const policy = usePolicy(8);
 
   test("voters clear the threshold, stopped traces fell below it, usage adds up", async () => {
     const [problem] = arithProblems(6, 1);
     const result = await runStrategy(
       createStrategy("deepconf:n=16,warmup=6,keep=0.5,window=6,chunk=8,consensus=2"),
       problem!,
-      arithOptions(policy),
+      arithOptions(policy()),
     );
     const root = result.trace.find((n) => n.parent === null)!;
     const threshold = root.meta!.threshold as number;
