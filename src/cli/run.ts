@@ -125,6 +125,7 @@ function toJson(result: StrategyResult) {
       finishReason: c.finishReason,
       ...(c.score !== undefined ? { score: c.score } : {}),
       ...(c.stepScores ? { stepScores: c.stepScores } : {}),
+      ...(c.confidence !== undefined ? { confidence: c.confidence } : {}),
     })),
   };
 }

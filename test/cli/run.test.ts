@@ -58,6 +58,16 @@ describe("deliberate run", () => {
     );
   });
 
+  test("--json lists each candidate's confidence where the strategy reads it", () => {
+    const { code, stdout, stderr } = runCli(["run", "--strategy", "cges:n=8", "--json", "57+38-19+44"]);
+    assert.equal(code, 0, stderr);
+    const out = JSON.parse(stdout);
+    assert.ok(out.candidates.length >= 4);
+    for (const c of out.candidates) {
+      assert.ok(c.confidence >= 0.001 && c.confidence <= 0.999, String(c.confidence));
+    }
+  });
+
   test("reads the prompt from stdin with -", () => {
     const { code, stdout } = runCli(["run", "--strategy", "greedy", "-"], "57+38\n");
     assert.equal(code, 0);
