@@ -1,7 +1,7 @@
-import { ConfigError } from "../core/errors.js";
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
 import { type Layer, selectionLayer } from "./pipeline.js";
+import { requireScorer } from "./requirements.js";
 import {
   CandidateLog,
   type SampleSettings,
@@ -20,7 +20,7 @@ export function bestOfN(settings: SampleSettings, spec = "best-of-n"): Strategy 
     spec,
     needsScorer: true,
     async run(problem: Problem, ctx: StrategyContext): Promise<StrategyOutcome> {
-      if (!ctx.scorer) throw new ConfigError("best-of-n needs a scorer", { hint: "pass --scorer, e.g. prm" });
+      requireScorer(ctx, "best-of-n");
       const log = new CandidateLog(ctx, { strategy: "best-of-n" });
       let stopReason: StrategyOutcome["stopReason"] = "completed";
       try {
@@ -41,9 +41,7 @@ export async function scoreMissing(
   ctx: StrategyContext,
   input: Candidate[],
 ): Promise<void> {
-  if (!ctx.scorer) {
-    throw new ConfigError("this layer needs a scorer", { hint: "pass --scorer, e.g. prm" });
-  }
+  requireScorer(ctx, "this layer");
   await scoreCandidates(
     problem,
     ctx,

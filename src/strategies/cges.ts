@@ -2,8 +2,8 @@ import type { Problem } from "../core/prompt.js";
 import type { AnswerEquivalence } from "../core/scorer.js";
 import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
 import { traceConfidence } from "./confidence.js";
+import { requireLogprobs } from "./requirements.js";
 import { CandidateLog, type SampleSettings, sampleUntil } from "./sampling.js";
-import { requireLogprobs } from "./self-certainty.js";
 import { groupAnswers } from "./vote.js";
 
 /** Settings of {@link confidenceGuidedStopping}; `n` is the most samples. */

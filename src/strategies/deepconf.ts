@@ -1,6 +1,7 @@
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, StopReason, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
 import { aggregateConfidence, groupMeans, quantile, type TokenSignal, tokenValue } from "./confidence.js";
+import { requireLogprobs } from "./requirements.js";
 import {
   CandidateLog,
   draw,
@@ -12,7 +13,6 @@ import {
   stopReasonOf,
   toCandidate,
 } from "./sampling.js";
-import { requireLogprobs } from "./self-certainty.js";
 import { groupAnswers, majorityVote } from "./vote.js";
 
 /** Settings of {@link deepConf}; `n` is the most traces, warm-up included. */

@@ -1,7 +1,7 @@
-import { ConfigError } from "../core/errors.js";
 import type { FinishReason } from "../core/model.js";
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, StopReason, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
+import { requireScorer } from "./requirements.js";
 import { CandidateLog, roundStop, type SampleSettings, stopReasonOf } from "./sampling.js";
 import { modelStepGenerator, type Step } from "./search/steps.js";
 
@@ -172,9 +172,7 @@ export function earlyReject(settings: EarlyRejectSettings, spec = "early-reject"
     spec,
     needsScorer: true,
     async run(problem: Problem, ctx: StrategyContext): Promise<StrategyOutcome> {
-      const scorer = ctx.scorer;
-      if (!scorer)
-        throw new ConfigError("early-reject needs a scorer", { hint: "pass --scorer, e.g. genprm" });
+      const scorer = requireScorer(ctx, "early-reject", "genprm");
       const generator = modelStepGenerator(problem, ctx, {
         temperature: settings.temperature,
         topP: settings.topP,

@@ -1,7 +1,7 @@
-import { CapabilityError } from "../core/errors.js";
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
 import { type ConfidenceOptions, traceConfidence } from "./confidence.js";
+import { requireLogprobs } from "./requirements.js";
 import { CandidateLog, draw, type SampleSettings, stopReasonOf, toCandidate } from "./sampling.js";
 import { argmax, majorityVote } from "./vote.js";
 
@@ -59,15 +59,6 @@ export function selfCertainty(settings: SelfCertaintySettings, spec = "self-cert
       return log.outcome(chosen, stopReason, { answer, ...(members ? { members } : {}) });
     },
   };
-}
-
-/** Fails with a {@link CapabilityError} when the policy backend returns no logprobs. */
-export function requireLogprobs(ctx: StrategyContext, who: string): void {
-  if (!ctx.model.capabilities.logprobs) {
-    throw new CapabilityError(`${who} needs token logprobs, which ${ctx.model.id} does not return`, {
-      hint: "use the embedded backend or a server that returns logprobs",
-    });
-  }
 }
 
 /** The selection rule of {@link selfCertainty} over candidates that carry a `confidence`. */

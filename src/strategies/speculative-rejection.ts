@@ -1,6 +1,6 @@
-import { ConfigError } from "../core/errors.js";
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, StopReason, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
+import { requireScorer } from "./requirements.js";
 import {
   CandidateLog,
   draw,
@@ -59,9 +59,7 @@ export function speculativeRejection(
     spec,
     needsScorer: true,
     async run(problem: Problem, ctx: StrategyContext): Promise<StrategyOutcome> {
-      const scorer = ctx.scorer;
-      if (!scorer)
-        throw new ConfigError("speculative-rejection needs a scorer", { hint: "pass --scorer, e.g. prm" });
+      const scorer = requireScorer(ctx, "speculative-rejection");
       const maxTokens = settings.maxTokens ?? ctx.defaults.maxTokens;
       const log = new CandidateLog(ctx, { strategy: "speculative-rejection", tokens: settings.tokens });
       const base = ctx.rng.seed();

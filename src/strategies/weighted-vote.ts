@@ -1,9 +1,9 @@
-import { ConfigError } from "../core/errors.js";
 import type { Problem } from "../core/prompt.js";
 import type { AnswerEquivalence } from "../core/scorer.js";
 import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
 import { scoreMissing } from "./best-of-n.js";
 import { type Layer, selectionLayer } from "./pipeline.js";
+import { requireScorer } from "./requirements.js";
 import {
   CandidateLog,
   type SampleSettings,
@@ -72,8 +72,7 @@ export function weightedVote(settings: WeightedVoteSettings, spec = "weighted-vo
     spec,
     needsScorer: true,
     async run(problem: Problem, ctx: StrategyContext): Promise<StrategyOutcome> {
-      if (!ctx.scorer)
-        throw new ConfigError("weighted-vote needs a scorer", { hint: "pass --scorer, e.g. prm" });
+      requireScorer(ctx, "weighted-vote");
       const log = new CandidateLog(ctx, { strategy: "weighted-vote" });
       let stopReason: StrategyOutcome["stopReason"] = "completed";
       try {

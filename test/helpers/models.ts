@@ -11,21 +11,30 @@ export function loadPolicy(parallel = 8): Promise<LlamaCppModel> {
 }
 
 /**
- * Loads the policy before the enclosing suite's tests and closes it after them (call it inside a
- * `describe`); the getter returns the loaded model.
+ * Opens a resource before the enclosing suite's tests and closes it after them (call it inside a
+ * `describe`); the getter returns it.
  */
-export function usePolicy(parallel = 8): () => LlamaCppModel {
-  let model: LlamaCppModel | undefined;
+export function useResource<T>(open: () => Promise<T>, close: (resource: T) => Promise<void>): () => T {
+  let resource: T | undefined;
   before(async () => {
-    model = await loadPolicy(parallel);
+    resource = await open();
   });
   after(async () => {
-    await model?.close();
+    if (resource !== undefined) await close(resource);
   });
   return () => {
-    if (!model) throw new Error("the policy is loaded in the suite's before hook; call the getter in a test");
-    return model;
+    if (resource === undefined)
+      throw new Error("opened in the suite's before hook; call the getter in a test");
+    return resource;
   };
+}
+
+/** The embedded policy for the enclosing suite (see {@link useResource}). */
+export function usePolicy(parallel = 8): () => LlamaCppModel {
+  return useResource(
+    () => loadPolicy(parallel),
+    (model) => model.close(),
+  );
 }
 
 /** Loads the project's own tiny process reward model. */

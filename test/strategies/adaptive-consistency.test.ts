@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
+import { describe, test } from "node:test";
 import { Rng } from "../../src/core/rng.js";
 import type { StrategyEvent } from "../../src/core/strategy.js";
 import {
@@ -11,7 +10,7 @@ import {
 } from "../../src/strategies/adaptive-consistency.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runStrategy } from "../../src/strategies/run.js";
-import { loadPolicy } from "../helpers/models.js";
+import { usePolicy } from "../helpers/models.js";
 import { arithOptions, arithProblems, candidateTokens, run, ScriptedModel, solution } from "./fixtures.js";
 
 const exact = (a: string, b: string) => a === b;
@@ -149,22 +148,16 @@ describe("adaptive-sc strategy (scripted)", () => {
 });
 
 describe("adaptive-sc on the embedded model", () => {
-  let policy: LlamaCppModel;
-  before(async () => {
-    policy = await loadPolicy(8);
-  });
-  after(async () => {
-    await policy.close();
-  });
+  const policy = usePolicy(8);
 
   test("its samples are a prefix of sc's under the same run seed, and it never uses more", async () => {
     const [problem] = arithProblems(4, 1);
     const adaptive = await runStrategy(
       createStrategy("adaptive-sc:n=16,batch=4"),
       problem!,
-      arithOptions(policy),
+      arithOptions(policy()),
     );
-    const sc = await runStrategy(createStrategy("sc:n=16"), problem!, arithOptions(policy));
+    const sc = await runStrategy(createStrategy("sc:n=16"), problem!, arithOptions(policy()));
     const k = adaptive.candidates.length;
     assert.ok(k >= 4 && k <= 16 && k % 4 === 0);
     assert.deepEqual(

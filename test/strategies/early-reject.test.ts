@@ -1,12 +1,18 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
-import type { Scorer } from "../../src/core/scorer.js";
+import { describe, test } from "node:test";
 import { scorers } from "../../src/scorers/registry.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runStrategy } from "../../src/strategies/run.js";
-import { loadPolicy } from "../helpers/models.js";
-import { arithOptions, arithProblems, candidateTokens, RuleScorer, run, ScriptedModel } from "./fixtures.js";
+import { usePolicy } from "../helpers/models.js";
+import {
+  arithOptions,
+  arithProblems,
+  candidateTokens,
+  RuleScorer,
+  run,
+  ScriptedModel,
+  useScorer,
+} from "./fixtures.js";
 
 /**
  * A step's value by its first letter — g good (0.95), h so-so (0.6), b bad (0.01), the answer line 1
@@ -167,20 +173,12 @@ describe("early-reject strategy (scripted)", () => {
 });
 
 describe("early-reject on the embedded model", () => {
-  let policy: LlamaCppModel;
-  let genprm: Scorer & { close?(): Promise<void> };
-  before(async () => {
-    policy = await loadPolicy(8);
-    genprm = await scorers.create("genprm").open();
-  });
-  after(async () => {
-    await policy.close();
-    await genprm.close?.();
-  });
+  const policy = usePolicy(8);
+  const genprm = useScorer(() => scorers.create("genprm").open());
 
   test("under the generative PRM: stopped candidates could not have won, fewer tokens than best-of-n", async () => {
     const [problem] = arithProblems(5, 1);
-    const options = arithOptions(policy, { scorer: genprm });
+    const options = arithOptions(policy(), { scorer: genprm() });
     const er = await runStrategy(
       createStrategy("early-reject:n=8,wave=2,floor=0,accept=2"),
       problem!,

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
+import { describe, test } from "node:test";
 import { windowUnanimous } from "../../src/strategies/esc.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runStrategy } from "../../src/strategies/run.js";
-import { loadPolicy } from "../helpers/models.js";
+import { usePolicy } from "../helpers/models.js";
 import { arithOptions, arithProblems, candidateTokens, run, ScriptedModel, solution } from "./fixtures.js";
 
 const exact = (a: string, b: string) => a === b;
@@ -65,18 +64,12 @@ describe("esc strategy (scripted)", () => {
 });
 
 describe("esc on the embedded model", () => {
-  let policy: LlamaCppModel;
-  before(async () => {
-    policy = await loadPolicy(8);
-  });
-  after(async () => {
-    await policy.close();
-  });
+  const policy = usePolicy(8);
 
   test("windows are prefixes of sc's samples; it stops only on a unanimous window", async () => {
     const [problem] = arithProblems(3, 1);
-    const esc = await runStrategy(createStrategy("esc:n=16,window=4"), problem!, arithOptions(policy));
-    const sc = await runStrategy(createStrategy("sc:n=16"), problem!, arithOptions(policy));
+    const esc = await runStrategy(createStrategy("esc:n=16,window=4"), problem!, arithOptions(policy()));
+    const sc = await runStrategy(createStrategy("sc:n=16"), problem!, arithOptions(policy()));
     const k = esc.candidates.length;
     assert.deepEqual(
       esc.candidates.map((c) => c.text),

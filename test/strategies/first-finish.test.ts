@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
+import { describe, test } from "node:test";
 import { BackendError } from "../../src/core/errors.js";
 import type { LanguageModel } from "../../src/core/model.js";
 import { firstFinish } from "../../src/strategies/first-finish.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runStrategy } from "../../src/strategies/run.js";
-import { loadPolicy } from "../helpers/models.js";
+import { usePolicy } from "../helpers/models.js";
 import { arithOptions, arithProblems, candidateTokens, run, ScriptedModel } from "./fixtures.js";
 
 /** Samples of different lengths: the scripted model emits one token per event-loop turn for each. */
@@ -125,17 +124,11 @@ describe("first-finish strategy (scripted, interleaved generation)", () => {
 });
 
 describe("first-finish on the embedded model: cancellation is real", () => {
-  let policy: LlamaCppModel;
-  before(async () => {
-    policy = await loadPolicy(8);
-  });
-  after(async () => {
-    await policy.close();
-  });
+  const policy = usePolicy(8);
 
   test("aborted samples report exactly the tokens the backend generated", async () => {
     const [problem] = arithProblems(7, 1);
-    const options = arithOptions(policy, { defaults: { maxTokens: 80 } });
+    const options = arithOptions(policy(), { defaults: { maxTokens: 80 } });
     const settings = {
       n: 8,
       k: 1,

@@ -21,6 +21,7 @@ import { scorers } from "../../src/scorers/registry.js";
 import { ArithVerifierScorer } from "../../src/scorers/verifiers/arith-verifier.js";
 import { type RunOptions, runStrategy } from "../../src/strategies/run.js";
 import { extractArithAnswer, formatArithPrompt, generateArithSplit } from "../../src/tasks/arith/index.js";
+import { useResource } from "../helpers/models.js";
 
 /** One scripted sample: its full text and the log-probability of each of its tokens. */
 export interface ScriptedSample {
@@ -223,6 +224,15 @@ export function candidateTokens(result: StrategyResult): number {
 export async function e2eScorer(): Promise<Scorer & { close?(): Promise<void> }> {
   if (existsSync(embeddedModels.prm)) return scorers.create("prm").open();
   return new ArithVerifierScorer("min");
+}
+
+/** A scorer opened for the enclosing suite (default: {@link e2eScorer}) and closed after it. */
+export function useScorer(
+  open: () => Promise<Scorer & { close?(): Promise<void> }> = e2eScorer,
+): () => Scorer & { close?(): Promise<void> } {
+  return useResource(open, async (scorer) => {
+    await scorer.close?.();
+  });
 }
 
 /** Arithmetic problems of the test split, as strategy problems. */

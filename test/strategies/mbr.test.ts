@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
+import { describe, test } from "node:test";
 import { Rng } from "../../src/core/rng.js";
 import type { Candidate, StrategyContext } from "../../src/core/strategy.js";
 import { editSimilarity, jaccard, mbr, mbrSelect, similarities } from "../../src/strategies/mbr.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runStrategy } from "../../src/strategies/run.js";
-import { loadPolicy } from "../helpers/models.js";
+import { usePolicy } from "../helpers/models.js";
 import { arithOptions, arithProblems, candidateTokens, run, ScriptedModel, solution } from "./fixtures.js";
 
 const ctx = { sameAnswer: (a: string, b: string) => a === b, rng: new Rng(0) } as unknown as StrategyContext;
@@ -84,20 +83,14 @@ describe("mbr strategy", () => {
 });
 
 describe("mbr on the embedded model", () => {
-  let policy: LlamaCppModel;
-  before(async () => {
-    policy = await loadPolicy(8);
-  });
-  after(async () => {
-    await policy.close();
-  });
+  const policy = usePolicy(8);
   test("answer and text similarities run end to end", async () => {
     const [problem] = arithProblems(5, 1);
     for (const similarity of ["answer", "lines", "edit"]) {
       const result = await runStrategy(
         createStrategy(`mbr:n=6,similarity=${similarity}`),
         problem!,
-        arithOptions(policy),
+        arithOptions(policy()),
       );
       assert.equal(result.candidates.length, 6);
       assert.ok(result.chosen >= 0);

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
+import { describe, test } from "node:test";
 import { CapabilityError } from "../../src/core/errors.js";
 import {
   aggregateConfidence,
@@ -11,7 +10,7 @@ import {
 } from "../../src/strategies/confidence.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runStrategy } from "../../src/strategies/run.js";
-import { loadPolicy } from "../helpers/models.js";
+import { usePolicy } from "../helpers/models.js";
 import { arithOptions, arithProblems, candidateTokens, run, ScriptedModel, solution } from "./fixtures.js";
 
 const close = (a: number, b: number) => Math.abs(a - b) < 1e-9;
@@ -113,18 +112,12 @@ describe("self-certainty strategy (scripted)", () => {
 });
 
 describe("self-certainty on the embedded model", () => {
-  let policy: LlamaCppModel;
-  before(async () => {
-    policy = await loadPolicy(8);
-  });
-  after(async () => {
-    await policy.close();
-  });
+  const policy = usePolicy(8);
 
   test("every candidate gets a finite confidence; the chosen one is the most confident", async () => {
     const [problem] = arithProblems(5, 1);
     for (const spec of ["self-certainty:n=6", "self-certainty:n=6,token=confidence,metric=lowest-group"]) {
-      const result = await runStrategy(createStrategy(spec), problem!, arithOptions(policy));
+      const result = await runStrategy(createStrategy(spec), problem!, arithOptions(policy()));
       assert.equal(result.candidates.length, 6);
       const confidences = result.candidates.map((c) => c.confidence!);
       assert.ok(confidences.every(Number.isFinite), spec);

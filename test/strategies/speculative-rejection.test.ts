@@ -1,19 +1,17 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
-import type { Scorer } from "../../src/core/scorer.js";
-import { completeSteps, worst } from "../../src/strategies/speculative-rejection.js";
+import { describe, test } from "node:test";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runStrategy } from "../../src/strategies/run.js";
-import { loadPolicy } from "../helpers/models.js";
+import { completeSteps, worst } from "../../src/strategies/speculative-rejection.js";
+import { usePolicy } from "../helpers/models.js";
 import {
   arithOptions,
   arithProblems,
   candidateTokens,
-  e2eScorer,
   RuleScorer,
   run,
   ScriptedModel,
+  useScorer,
 } from "./fixtures.js";
 
 describe("speculative-rejection helpers", () => {
@@ -115,20 +113,12 @@ describe("speculative-rejection strategy (scripted)", () => {
 });
 
 describe("speculative-rejection on the embedded model", () => {
-  let policy: LlamaCppModel;
-  let scorer: Scorer;
-  before(async () => {
-    policy = await loadPolicy(8);
-    scorer = await e2eScorer();
-  });
-  after(async () => {
-    await policy.close();
-    await scorer.close?.();
-  });
+  const policy = usePolicy(8);
+  const scorer = useScorer();
 
   test("uses fewer tokens than best-of-n with the same seeds; survivors are complete", async () => {
     const [problem] = arithProblems(5, 1);
-    const options = arithOptions(policy, { scorer });
+    const options = arithOptions(policy(), { scorer: scorer() });
     const er = await runStrategy(
       createStrategy("speculative-rejection:n=8,tokens=16,reject=0.5"),
       problem!,

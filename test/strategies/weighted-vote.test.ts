@@ -1,22 +1,20 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
-import type { Scorer } from "../../src/core/scorer.js";
+import { describe, test } from "node:test";
 import type { StrategyEvent } from "../../src/core/strategy.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runStrategy } from "../../src/strategies/run.js";
 import { weightedMajority } from "../../src/strategies/weighted-vote.js";
-import { loadPolicy } from "../helpers/models.js";
+import { usePolicy } from "../helpers/models.js";
 import {
   arithOptions,
   arithProblems,
   candidateTokens,
-  e2eScorer,
   extractAnswer,
   RuleScorer,
   run,
   ScriptedModel,
   solution,
+  useScorer,
 } from "./fixtures.js";
 
 const exact = (a: string, b: string) => a === b;
@@ -108,23 +106,15 @@ describe("weighted-vote strategy (scripted)", () => {
 });
 
 describe("weighted-vote on the embedded model", () => {
-  let policy: LlamaCppModel;
-  let scorer: Scorer;
-  before(async () => {
-    policy = await loadPolicy(8);
-    scorer = await e2eScorer();
-  });
-  after(async () => {
-    await policy.close();
-    await scorer.close?.();
-  });
+  const policy = usePolicy(8);
+  const scorer = useScorer();
 
   test("runs end to end: scores every candidate, the answer is the heaviest class", async () => {
     const [problem] = arithProblems(5, 1);
     const result = await runStrategy(
       createStrategy("weighted-vote:n=8"),
       problem!,
-      arithOptions(policy, { scorer }),
+      arithOptions(policy(), { scorer: scorer() }),
     );
     assert.equal(result.candidates.length, 8);
     assert.ok(result.candidates.every((x) => Number.isFinite(x.score)));
