@@ -13,8 +13,12 @@ export interface CompletionRequest {
   n?: number;
   /** 0 means greedy. */
   temperature?: number;
+  /** Keep the smallest set of most likely tokens whose probability reaches p (1 keeps all). */
   topP?: number;
+  /** Keep the k most likely tokens (0 keeps all). */
   topK?: number;
+  /** Drop tokens less likely than minP × the most likely token's probability (0 keeps all). */
+  minP?: number;
   maxTokens?: number;
   /** Generation stops before any of these strings; the matched one is reported, not returned. */
   stop?: string[];

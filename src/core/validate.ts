@@ -9,7 +9,7 @@ export const MAX_SAMPLES_PER_REQUEST = 4096;
  * Every backend calls this first, so a bad value fails the same way everywhere.
  */
 export function validateCompletionRequest(request: CompletionRequest): void {
-  const { n, temperature, topP, topK, maxTokens, seed, topLogprobs } = request;
+  const { n, temperature, topP, topK, minP, maxTokens, seed, topLogprobs } = request;
   if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > MAX_SAMPLES_PER_REQUEST)) {
     throw new ConfigError(`n must be an integer from 1 to ${MAX_SAMPLES_PER_REQUEST}, got ${n}`);
   }
@@ -18,6 +18,9 @@ export function validateCompletionRequest(request: CompletionRequest): void {
   }
   if (topP !== undefined && !(topP > 0 && topP <= 1)) {
     throw new ConfigError(`topP must be in (0, 1], got ${topP}`);
+  }
+  if (minP !== undefined && !(minP >= 0 && minP < 1)) {
+    throw new ConfigError(`minP must be in [0, 1), got ${minP}`);
   }
   if (topK !== undefined && (!Number.isInteger(topK) || topK < 0)) {
     throw new ConfigError(`topK must be an integer ≥ 0 (0 keeps all tokens), got ${topK}`);

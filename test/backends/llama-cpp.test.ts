@@ -163,6 +163,21 @@ describe("embedded llama.cpp backend on the project's policy model", () => {
     );
   });
 
+  test("a request's prompt is counted once when its samples need several groups of sequences", async () => {
+    // 20 samples over 8 sequences: three groups, one request, one prompt.
+    const prompt = "Q:61-17+28-30+9\n";
+    const length = model.encodePrompt(prompt).length;
+    const { usage, completions } = await model.complete({ prompt, n: 20, temperature: 1, seed: 3, maxTokens: 40 });
+    assert.equal(completions.length, 20);
+    assert.equal(usage.calls, 1);
+    assert.equal(usage.promptTokens, length);
+    // Only the "<s>Q:" every earlier prompt shares can come from the cache.
+    assert.ok(usage.cachedPromptTokens <= 3, `cached ${usage.cachedPromptTokens}`);
+    const again = await model.complete({ prompt, n: 20, temperature: 1, seed: 3, maxTokens: 40 });
+    assert.equal(again.usage.promptTokens, length);
+    assert.equal(again.usage.cachedPromptTokens, length - 1, "cached up to the fan-out token");
+  });
+
   test("abort stops generation and counts only generated tokens", async () => {
     const controller = new AbortController();
     const pending = model.complete({

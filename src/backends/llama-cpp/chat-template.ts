@@ -1,6 +1,6 @@
 import { Template } from "@huggingface/jinja";
-import type { ChatMessage } from "../../core/prompt.js";
 import { ConfigError } from "../../core/errors.js";
+import type { ChatMessage } from "../../core/prompt.js";
 
 /**
  * Renders chat messages with the model's own Jinja chat template (the `tokenizer.chat_template` of

@@ -8,7 +8,6 @@ import {
   type LlamaContextSequence,
   LlamaLogLevel,
   type LlamaModel,
-  resolveModelFile,
   type Token,
 } from "node-llama-cpp";
 import { ConfigError, ModelLoadError } from "../../core/errors.js";
@@ -24,20 +23,12 @@ import type {
   TokenLogprob,
 } from "../../core/model.js";
 import type { Prompt } from "../../core/prompt.js";
-import { Rng } from "../../core/rng.js";
 import { emptyUsage, type Usage } from "../../core/usage.js";
 import { randomSeed, validateCompletionRequest } from "../../core/validate.js";
 import { ChatTemplate } from "./chat-template.js";
+import { type DownloadOptions, downloadModel } from "./download.js";
 import { checkGgufHeader } from "./gguf-header.js";
-import {
-  type Logits,
-  logitsFromMap,
-  logSumExp,
-  type SamplingOptions,
-  sampleToken,
-  tokenLogprob,
-  topLogprobs,
-} from "./sampling.js";
+import { NativeLayer, type NativeSamplingOptions, type PositionLogprobs } from "./native.js";
 import { SequencePool } from "./sequence-pool.js";
 
 /** Options of {@link LlamaCppModel.load}. */
@@ -54,6 +45,13 @@ export interface LlamaCppOptions {
   gpu?: "auto" | false;
   /** Where `hf:` downloads go. Default `~/.cache/deliberate/models`. */
   cacheDir?: string;
+  /**
+   * Seconds a download may make no progress before it fails (no answer from the host, a stalled
+   * transfer). Default `$DELIBERATE_DOWNLOAD_TIMEOUT`, else 30.
+   */
+  downloadTimeoutSeconds?: number;
+  /** Download progress: `"auto"` (default) prints a line on stderr when it is a terminal. */
+  onDownloadProgress?: DownloadOptions["onProgress"];
   /**
    * Precision of the KV cache. Default `F16`: llama.cpp's CPU attention is several times slower
    * with F32 (measured 1,204 vs 332 tokens/s at 32 sequences on the embedded model).
@@ -81,16 +79,13 @@ function sharedLlama(gpu: "auto" | false): Promise<Llama> {
   return instance;
 }
 
-async function resolveModelPath(model: string, cacheDir: string): Promise<string> {
+async function resolveModelPath(model: string, options: LlamaCppOptions, cacheDir: string): Promise<string> {
   if (model.startsWith("hf:") || /^https?:\/\//.test(model)) {
-    try {
-      return await resolveModelFile(model, { directory: cacheDir, cli: false });
-    } catch (cause) {
-      throw new ModelLoadError(`could not download ${model}: ${(cause as Error).message}`, {
-        hint: "check the URI and your network, or pass a local .gguf path",
-        cause,
-      });
-    }
+    return downloadModel(model, {
+      directory: cacheDir,
+      timeoutSeconds: options.downloadTimeoutSeconds,
+      onProgress: options.onDownloadProgress ?? "auto",
+    });
   }
   const resolved = path.resolve(model);
   if (!existsSync(resolved) || !statSync(resolved).isFile()) {
@@ -118,8 +113,7 @@ export class LlamaCppModel implements LanguageModel {
   private readonly pool: SequencePool;
   private readonly sequences: readonly LlamaContextSequence[];
   private readonly chatTemplate: ChatTemplate | null;
-  /** Logits after the last evaluated token of each sequence, so a prompt that ends there costs nothing. */
-  private readonly lastLogits = new WeakMap<LlamaContextSequence, { length: number; logits: Logits }>();
+  private readonly native: NativeLayer;
 
   private constructor(
     private readonly model: LlamaModel,
@@ -131,6 +125,7 @@ export class LlamaCppModel implements LanguageModel {
     this.file = file;
     this.sequences = sequences;
     this.pool = new SequencePool(sequences);
+    this.native = NativeLayer.open(model, context, sequences[0]!);
     const template = model.fileInfo.metadata.tokenizer?.chat_template;
     this.chatTemplate =
       typeof template === "string"
@@ -155,7 +150,7 @@ export class LlamaCppModel implements LanguageModel {
       throw new ConfigError(`parallel must be an integer from 1 to 1024, got ${parallel}`);
     }
     const cacheDir = options.cacheDir ?? path.join(os.homedir(), ".cache", "deliberate", "models");
-    const modelPath = await resolveModelPath(options.model, cacheDir);
+    const modelPath = await resolveModelPath(options.model, options, cacheDir);
     checkGgufHeader(modelPath);
     const llama = await sharedLlama(options.gpu ?? "auto");
     let model: LlamaModel;
@@ -229,7 +224,12 @@ export class LlamaCppModel implements LanguageModel {
     }
     const n = request.n ?? 1;
     const params: GenerationParams = {
-      sampling: { temperature: request.temperature ?? 1, topK: request.topK ?? 0, topP: request.topP ?? 1 },
+      sampling: {
+        temperature: request.temperature ?? 1,
+        topK: request.topK ?? 0,
+        topP: request.topP ?? 1,
+        minP: request.minP ?? 0,
+      },
       maxTokens: Math.min(request.maxTokens ?? room, room),
       stop: request.stop ?? [],
       seed: request.seed ?? randomSeed(),
@@ -237,14 +237,23 @@ export class LlamaCppModel implements LanguageModel {
       topLogprobs: request.topLogprobs ?? 0,
       signal: request.signal,
     };
+    // Prompt tokens are counted once per request (the n samples share them, as in the OpenAI API);
+    // each group adds the prompt tokens it had to evaluate beyond its fan-out token.
     const usage = emptyUsage();
     usage.calls = 1;
+    usage.promptTokens = prompt.length;
+    let evaluated = 0;
     const groups: Promise<Completion[]>[] = [];
     for (let first = 0; first < n; first += this.capabilities.maxParallel) {
       const size = Math.min(this.capabilities.maxParallel, n - first);
-      groups.push(this.generateGroup(prompt, first, size, params, usage));
+      groups.push(
+        this.generateGroup(prompt, first, size, params, usage, (tokens) => {
+          evaluated += tokens;
+        }),
+      );
     }
     const completions = (await Promise.all(groups)).flat();
+    usage.cachedPromptTokens = Math.max(0, prompt.length - evaluated);
     usage.wallMs = performance.now() - started;
     return { completions, usage };
   }
@@ -262,29 +271,35 @@ export class LlamaCppModel implements LanguageModel {
     const usage = emptyUsage();
     usage.calls = 1;
     usage.promptTokens = all.length;
+    const include = this.includeTokenIds(request.includeTokens ?? []);
+    const top = request.topLogprobs ?? 0;
     const [sequence] = await this.pool.acquire(1, all, request.signal);
+    const reader = this.native.logprobReader();
     try {
-      // Positions prompt.length-1 … all.length-2 predict the continuation's tokens.
+      // Positions prompt.length-1 … all.length-2 predict the continuation's tokens; the position
+      // before the first of them is evaluated again when it is cached, for its logits.
       const firstWanted = prompt.length - 1;
       const kept = await this.reuseLongestPrefix(sequence!, all, firstWanted);
       usage.cachedPromptTokens = kept;
-      const input = all.slice(kept).map((token, i) => {
-        const position = kept + i;
-        return position >= firstWanted && position < all.length - 1
-          ? ([token, { generateNext: { logits: true } }] as [Token, { generateNext: { logits: true } }])
-          : token;
-      });
-      const outputs = await sequence!.controlledEvaluate(input);
-      const wanted = new Set(request.includeTokens ?? []);
+      const input = all.slice(kept, all.length - 1);
+      const outputs = await this.native.decode(
+        sequence!,
+        input,
+        (i) => kept + i >= firstWanted,
+        (batchLogitIndex, i) => {
+          const next = all[kept + i + 1]!;
+          return reader.read(batchLogitIndex, [next, ...include.values()], top);
+        },
+      );
       const tokens: TokenLogprob[] = continuation.map((token, j) => {
-        const map = outputs[firstWanted + j - kept]?.next.logits;
-        if (!map) throw new Error("llama.cpp returned no logits for a scored position");
-        const logits = logitsFromMap(map);
-        return this.describeToken(token, logits, logSumExp(logits.values), request.topLogprobs ?? 0, wanted);
+        const position = outputs[firstWanted + j - kept];
+        if (!position) throw new Error("llama.cpp returned no logits for a scored position");
+        return this.describeToken(token, position, include);
       });
       usage.wallMs = performance.now() - started;
       return { tokens, usage };
     } finally {
+      reader.dispose();
       this.pool.release([sequence!]);
     }
   }
@@ -307,54 +322,48 @@ export class LlamaCppModel implements LanguageModel {
   }
 
   /**
-   * Evaluates a prompt in `sequence`, reusing its cached prefix; returns the logits after it. When
-   * the sequence already holds exactly this prompt and its last logits, nothing is evaluated.
+   * Generates `size` samples (seeds `seed + first …`) in as many sequences. The leader evaluates
+   * the prompt; every other sequence gets the KV state of all but the prompt's last token copied
+   * from it and evaluates that one token itself, so each sample's first token is drawn natively
+   * from its own sequence's logits while the prompt is evaluated once.
    */
-  private async prefill(
-    sequence: LlamaContextSequence,
-    prompt: Token[],
-  ): Promise<{ logits: Logits; kept: number }> {
-    const memo = this.lastLogits.get(sequence);
-    if (
-      memo &&
-      memo.length === sequence.nextTokenIndex &&
-      memo.length === prompt.length &&
-      sequence.compareContextTokens(prompt).firstDifferentIndex === prompt.length
-    ) {
-      return { logits: memo.logits, kept: prompt.length };
-    }
-    const kept = await this.reuseLongestPrefix(sequence, prompt, prompt.length - 1);
-    const input = prompt.slice(kept);
-    const last = input.length - 1;
-    const outputs = await sequence.controlledEvaluate(
-      input.map((token, i) => (i === last ? [token, { generateNext: { logits: true } }] : token)),
-    );
-    const map = outputs[last]?.next.logits;
-    if (!map) throw new Error("llama.cpp returned no logits for the prompt");
-    const logits = logitsFromMap(map);
-    this.lastLogits.set(sequence, { length: sequence.nextTokenIndex, logits });
-    return { logits, kept };
-  }
-
   private async generateGroup(
     prompt: Token[],
     first: number,
     size: number,
     params: GenerationParams,
     usage: Usage,
+    onEvaluated: (tokens: number) => void,
   ): Promise<Completion[]> {
     const sequences = await this.pool.acquire(size, prompt, params.signal);
+    const last = prompt.length - 1;
     try {
       const leader = sequences[0]!;
-      const { logits, kept } = await this.prefill(leader, prompt);
-      usage.promptTokens += prompt.length;
-      usage.cachedPromptTokens += kept;
-      for (const sequence of sequences.slice(1)) await this.copyPrompt(sequence, leader, prompt);
-      return await Promise.all(
-        sequences.map((sequence, i) =>
-          this.decode(sequence, logits, new Rng(params.seed + first + i), params, usage),
-        ),
+      const kept = await this.reuseLongestPrefix(leader, prompt, last);
+      // The first group's leader evaluates the prompt; a later group's only what its cache lacks.
+      onEvaluated(first === 0 ? prompt.length - kept : last - kept);
+      let prefilled!: () => void;
+      const leaderReady = new Promise<void>((resolve) => {
+        prefilled = resolve;
+      });
+      const leaderRun = this.decode(
+        leader,
+        prompt.slice(kept),
+        params.seed + first,
+        params,
+        usage,
+        prefilled,
       );
+      // A failed prefill rejects leaderRun; the others then never start.
+      await Promise.race([leaderReady, leaderRun]);
+      const others: Promise<Completion>[] = [];
+      for (const [i, sequence] of sequences.entries()) {
+        if (i === 0) continue;
+        const own = await this.reuseLongestPrefix(sequence, prompt, last);
+        onEvaluated(last - own);
+        others.push(this.decode(sequence, prompt.slice(own), params.seed + first + i, params, usage));
+      }
+      return await Promise.all([leaderRun, ...others]);
     } finally {
       this.pool.release(sequences);
     }
@@ -397,100 +406,127 @@ export class LlamaCppModel implements LanguageModel {
     return typeof copy === "function" && (await copy.call(target, source, length));
   }
 
-  /** Gives `target` the prompt's KV state, copied from `source` rather than evaluated again. */
-  private async copyPrompt(
-    target: LlamaContextSequence,
-    source: LlamaContextSequence,
-    prompt: Token[],
-  ): Promise<void> {
-    if (await this.copyState(target, source, prompt.length)) return;
-    const kept = await this.rewind(target, prompt, prompt.length);
-    if (kept < prompt.length) await target.controlledEvaluate(prompt.slice(kept));
-  }
-
+  /**
+   * Generates one sample in `sequence`: decodes `input` (the rest of the prompt), then one sampled
+   * token per step, each step in the context's shared batch. The token is drawn by the sample's own
+   * native sampler; with `logprobs`, a reader reports its raw log-probability (one linear pass over
+   * the vocabulary) at the same time.
+   */
   private async decode(
     sequence: LlamaContextSequence,
-    promptLogits: Logits,
-    rng: Rng,
+    input: Token[],
+    seed: number,
     params: GenerationParams,
     usage: Usage,
+    onPrefilled?: () => void,
   ): Promise<Completion> {
+    const sampler = this.native.sampler({ ...params.sampling, seed });
+    const reader = params.logprobs ? this.native.logprobReader() : undefined;
     const generated: Token[] = [];
     const logprobs: TokenLogprob[] = [];
-    let logits = promptLogits;
     let text = "";
     let finishReason: FinishReason = "length";
     let stopSequence: string | undefined;
+    let eog = false;
     const longestStop = Math.max(0, ...params.stop.map((s) => s.length));
-    while (true) {
-      if (params.signal?.aborted) {
-        finishReason = "abort";
-        break;
-      }
-      const token = sampleToken(logits, params.sampling, rng) as Token;
-      generated.push(token);
-      usage.completionTokens++;
-      if (this.model.isEogToken(token)) {
-        generated.pop();
-        finishReason = "stop";
-        break;
-      }
-      if (params.logprobs) {
-        logprobs.push(
-          this.describeToken(token, logits, logSumExp(logits.values), params.topLogprobs, new Set()),
+    try {
+      let tokens = input;
+      while (true) {
+        if (params.signal?.aborted) {
+          finishReason = "abort";
+          break;
+        }
+        const lastIndex = tokens.length - 1;
+        const outputs = await this.native.decode(
+          sequence,
+          tokens,
+          (i) => i === lastIndex,
+          async (batchLogitIndex) => {
+            if (!reader) return { token: (await sampler.sample(batchLogitIndex)) as Token };
+            const [drawn, position] = await Promise.all([
+              sampler.sampleWithLogit(batchLogitIndex),
+              reader.read(batchLogitIndex, [], params.topLogprobs),
+            ]);
+            position.logits.set(drawn.token, drawn.logit);
+            return { token: drawn.token as Token, position };
+          },
         );
-      }
-      if (params.stop.length > 0) {
-        const before = text.length;
-        text = this.model.detokenize(generated);
-        const from = Math.max(0, before - longestStop);
-        const hit = earliestStop(text, params.stop, from);
-        if (hit) {
-          text = text.slice(0, hit.index);
-          stopSequence = hit.stop;
+        onPrefilled?.();
+        onPrefilled = undefined;
+        const next = outputs[lastIndex];
+        if (!next || next.token < 0) throw new Error("llama.cpp could not sample a token");
+        const token = next.token;
+        generated.push(token);
+        usage.completionTokens++;
+        if (this.model.isEogToken(token)) {
+          generated.pop();
+          eog = true;
           finishReason = "stop";
           break;
         }
+        if (next.position) logprobs.push(this.describeToken(token, next.position, new Map()));
+        if (params.stop.length > 0) {
+          const before = text.length;
+          text = this.model.detokenize(generated);
+          const hit = earliestStop(text, params.stop, Math.max(0, before - longestStop));
+          if (hit) {
+            text = text.slice(0, hit.index);
+            stopSequence = hit.stop;
+            finishReason = "stop";
+            break;
+          }
+        }
+        if (generated.length >= params.maxTokens) break;
+        tokens = [token];
       }
-      if (generated.length >= params.maxTokens) break;
-      const outputs = await sequence.controlledEvaluate([[token, { generateNext: { logits: true } }]]);
-      const map = outputs[0]?.next.logits;
-      if (!map) throw new Error("llama.cpp returned no logits while generating");
-      logits = logitsFromMap(map);
-      this.lastLogits.set(sequence, { length: sequence.nextTokenIndex, logits });
+    } finally {
+      onPrefilled?.();
+      sampler.dispose();
+      reader?.dispose();
     }
     if (stopSequence === undefined) text = this.model.detokenize(generated);
     const completion: Completion = {
       text,
       finishReason,
-      completionTokens: generated.length + (finishReason === "stop" && stopSequence === undefined ? 1 : 0),
+      completionTokens: generated.length + (eog ? 1 : 0),
     };
     if (stopSequence !== undefined) completion.stopSequence = stopSequence;
     if (params.logprobs) completion.logprobs = logprobs;
     return completion;
   }
 
+  /** Token ids of texts that are exactly one token (a PRM's good/bad tokens), by text. */
+  private includeTokenIds(texts: string[]): Map<string, number> {
+    const ids = new Map<string, number>();
+    for (const text of texts) {
+      const tokens = this.model.tokenize(text, true);
+      if (tokens.length === 1) ids.set(text, tokens[0] as number);
+    }
+    return ids;
+  }
+
   private describeToken(
     token: Token,
-    logits: Logits,
-    norm: number,
-    top: number,
-    include: Set<string>,
+    position: PositionLogprobs,
+    include: Map<string, number>,
   ): TokenLogprob {
+    const norm = position.logNormaliser;
+    const logit = position.logits.get(token);
     const entry: TokenLogprob = {
       token: this.model.detokenize([token], true),
-      logprob: tokenLogprob(logits, token, norm),
+      // llama.cpp sums the normaliser in float32: clamp the rounding so a certain token reads 0.
+      logprob: logit === undefined ? Number.NEGATIVE_INFINITY : Math.min(0, logit - norm),
     };
-    if (top > 0 || include.size > 0) {
+    if (position.top.length > 0 || include.size > 0) {
       const alternatives: Record<string, number> = {};
-      for (const [t, lp] of topLogprobs(logits, top, norm)) {
+      for (const [t, lp] of position.top) {
         // Byte-fallback tokens can spell the same text as a regular token: keep the likelier one.
-        const text = this.model.detokenize([t as Token], true);
-        if (!(text in alternatives)) alternatives[text] = lp;
+        const text = this.model.detokenize([t], true);
+        if (!(text in alternatives)) alternatives[text] = Math.min(0, lp);
       }
-      for (const text of include) {
-        const ids = this.model.tokenize(text, true);
-        if (ids.length === 1) alternatives[text] = tokenLogprob(logits, ids[0] as number, norm);
+      for (const [text, id] of include) {
+        const value = position.logits.get(id);
+        if (value !== undefined) alternatives[text] = Math.min(0, value - norm);
       }
       entry.top = alternatives;
     }
@@ -499,7 +535,7 @@ export class LlamaCppModel implements LanguageModel {
 }
 
 interface GenerationParams {
-  sampling: SamplingOptions;
+  sampling: Omit<NativeSamplingOptions, "seed">;
   maxTokens: number;
   stop: string[];
   seed: number;
