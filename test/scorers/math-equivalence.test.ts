@@ -239,17 +239,21 @@ describe("mathEqual: structures", () => {
       ["(1, \\frac12)", "(1, 0.5)", true],
     ]));
 
-  it("bare lists are unordered and match tuples in order", () =>
+  it("bare lists are unordered; a gold tuple keeps its order against a list", () => {
     check([
       ["1,2", "2,1", true],
       ["1, 2", "1, 3", false],
       ["1, 2", "1, 2, 3", false],
       ["1,2", "\\{2,1\\}", true],
       ["(1,2)", "1, 2", true],
-      ["(1,2)", "2, 1", false],
       ["2 \\text{ and } 3", "2, 3", true],
       ["x = 1, y = 2", "(1, 2)", true],
-    ]));
+    ]);
+    // The gold's form decides: a gold tuple is ordered, a gold list ("all solutions") is not.
+    assert.equal(mathEqual("(1,2)", "2, 1"), false);
+    assert.equal(mathEqual("2, 1", "(1,2)"), true);
+    assert.equal(mathEqual("2, 1", "(1,2)", { conventions: { unorderedLists: false } }), false);
+  });
 
   it("expands ± into both readings", () =>
     check([

@@ -121,10 +121,12 @@ describe("extractAnswer", () => {
     assert.deepEqual(DEFAULT_EXTRACTION_ORDER, [
       "boxed",
       "gsm8k",
+      "minerva",
       "answerIs",
       "aColon",
       "multipleChoice",
-      "lastNumber",
+      "wholeAnswer",
+      "lastMath",
     ]);
     assert.equal(extractAnswer("The answer is 4, i.e. \\boxed{5}"), "5");
     assert.equal(extractAnswer("The answer is 4.\n#### 6"), "6");
@@ -132,7 +134,9 @@ describe("extractAnswer", () => {
     assert.equal(extractAnswer("Q: x\nA: 8 apples"), "8");
     assert.equal(extractAnswer("Reasoning about 12 and 13\n(B)"), "B");
     assert.equal(extractAnswer("we get 9 then 10"), "10");
-    assert.equal(extractAnswer("nothing"), null);
+    assert.equal(extractAnswer("I have nothing to say."), null);
+    // An output that is only a word or two is a text answer.
+    assert.equal(extractAnswer("No solution"), "No solution");
     assert.equal(extractAnswer(""), null);
   });
 
@@ -155,7 +159,8 @@ describe("MathAnswerGrader", () => {
     assert.deepEqual(grader.grade("1000", "so she pays\n#### 1,000"), { correct: true, extracted: "1,000" });
     assert.deepEqual(grader.grade("7", "The answer is 8."), { correct: false, extracted: "8" });
     assert.deepEqual(grader.grade("5", "I do not know"), { correct: false, extracted: null });
-    assert.deepEqual(grader.grade("(C)", "The answer is (C)."), { correct: true, extracted: "(C)" });
+    // A choice gold reads a choice letter.
+    assert.deepEqual(grader.grade("(C)", "The answer is (C)."), { correct: true, extracted: "C" });
     assert.equal(grader.grade("\\{1,2\\}", "$\\boxed{\\{2, 1\\}}$").correct, true);
     assert.equal(grader.grade("10\\%", "The final answer is $10\\%$. I hope it is correct.").correct, true);
   });
