@@ -256,6 +256,16 @@ function unwrap(a: Answer): Answer {
   return a.kind === "list" && a.items.length === 1 ? unwrap(a.items[0]!) : a;
 }
 
+/**
+ * A list whose items are all the same answer is that answer: `\boxed{15\frac{39}{40}}, or
+ * \boxed{\frac{639}{40}}` states one value twice (lists are sets, as in Math-Verify).
+ */
+function collapse(a: Answer, ctx: Context): Answer {
+  if (a.kind !== "list" || a.items.length < 2 || !ctx.conventions.unorderedLists) return a;
+  const first = a.items[0]!;
+  return a.items.every((it, i) => i === 0 || answersEqual(first, it, ctx)) ? unwrap(first) : a;
+}
+
 /** An assignment compares as its value (see {@link answersEqual} for the equation case). */
 function assignedValue(a: Answer): Answer {
   return a.kind === "assignment" ? unwrap(a.value) : a;
@@ -274,8 +284,8 @@ function assignmentEquation(a: Answer): { left: Scalar; right: Scalar } | null {
  */
 function answersEqual(x: Answer, y: Answer, ctx: Context): boolean {
   tick(ctx);
-  const ux = unwrap(x);
-  const uy = unwrap(y);
+  const ux = collapse(unwrap(x), ctx);
+  const uy = collapse(unwrap(y), ctx);
   // `y = -\frac12x + \frac34` against the equation `2x + 4y - 3 = 0`: compare as equations.
   if (ux.kind === "equation" || uy.kind === "equation") {
     const ex = ux.kind === "equation" ? ux : assignmentEquation(ux);
