@@ -55,5 +55,6 @@ export function resolveConventions(switches?: Partial<Record<GradingConvention, 
 
 /** A short key of the switched-off conventions (for caches). Empty when all are on. */
 export function conventionsKey(set: ConventionSet): string {
+  if (set === ALL_ON) return "";
   return GRADING_CONVENTIONS.filter((c) => !set[c]).join(",");
 }

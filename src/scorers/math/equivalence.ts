@@ -423,10 +423,13 @@ export function mathEqualDetailed(
   }
   // Load the CAS before the clock starts: its one-time import must not count against one comparison.
   loadCas();
-  const conventions = resolveConventions({
-    ...(options.percentAsFraction === false ? { percentAsFraction: false } : {}),
-    ...options.conventions,
-  });
+  const conventions =
+    options.conventions === undefined && options.percentAsFraction !== false
+      ? resolveConventions()
+      : resolveConventions({
+          ...(options.percentAsFraction === false ? { percentAsFraction: false } : {}),
+          ...options.conventions,
+        });
   const ctx: Context = {
     relTol: options.relTol ?? 1e-6,
     absTol: options.absTol ?? 1e-9,
