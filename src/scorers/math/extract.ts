@@ -10,7 +10,6 @@
  * token (`<|im_start|>`, `</s>`, …) is ignored.
  */
 import type { AnswerExtractor } from "../../core/scorer.js";
-import { matchBrace } from "./normalize.js";
 
 /** Names of the built-in extractors. */
 export type AnswerExtractorName =
@@ -50,11 +49,14 @@ const BOX_GAP =
 export function extractBoxed(text: string): string | null {
   const re = /\\(?:boxed|fbox)(?![a-zA-Z])/g;
   const boxes: { start: number; end: number; content: string }[] = [];
+  let closers: Map<number, number> | null = null;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     let i = m.index + m[0].length;
     while (i < text.length && (text[i] === " " || text[i] === "\t")) i++;
     if (text[i] === "{") {
-      const end = matchBrace(text, i);
+      // One pass over the text matches every brace, so many unclosed boxes stay linear.
+      closers ??= matchAllBraces(text);
+      const end = closers.get(i) ?? -1;
       if (end < 0) continue;
       const inner = text.slice(i + 1, end - 1).trim();
       if (inner !== "") boxes.push({ start: m.index, end, content: inner });
@@ -72,6 +74,22 @@ export function extractBoxed(text: string): string | null {
     .slice(first)
     .map((b) => b.content)
     .join(", ");
+}
+
+/** For every `{` (not `\{`) that is closed, the index just past its `}`. */
+function matchAllBraces(text: string): Map<number, number> {
+  const out = new Map<number, number>();
+  const open: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\") i++;
+    else if (c === "{") open.push(i);
+    else if (c === "}") {
+      const o = open.pop();
+      if (o !== undefined) out.set(o, i + 1);
+    }
+  }
+  return out;
 }
 
 /** GSM8K's `#### 42` convention: the rest of the last such line. */
@@ -227,13 +245,18 @@ interface MathSpan {
   content: string;
 }
 
-/** Math delimiters: display `$$…$$` and `\[…\]`, inline `$…$` and `\(…\)` (one line). */
+/**
+ * Math delimiters: display `$$…$$` and `\[…\]`, inline `$…$` and `\(…\)` (one line). Display spans
+ * are bounded in length, so that many unclosed `\[` cannot make the scan quadratic.
+ */
 const MATH_SPAN =
-  /\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|(?<![\\\d])\$((?:\\\$|[^$\n])+?)\$|\\\(((?:(?!\\\))[^\n])+?)\\\)/g;
+  /\$\$([\s\S]{1,2000}?)\$\$|\\\[([\s\S]{1,2000}?)\\\]|(?<![\\\d])\$((?:\\\$|[^$\n])+?)\$|\\\(((?:(?!\\\))[^\n])+?)\\\)/g;
 
 /** The math span that starts exactly at `i`, if any. */
+const MATH_SPAN_AT = new RegExp(MATH_SPAN.source, "y");
+
 function mathSpanAt(text: string, i: number): MathSpan | null {
-  const re = new RegExp(MATH_SPAN.source, "y");
+  const re = MATH_SPAN_AT;
   re.lastIndex = i;
   const m = re.exec(text);
   if (!m) return null;
