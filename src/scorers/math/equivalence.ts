@@ -303,10 +303,12 @@ function answersEqual(x: Answer, y: Answer, ctx: Context): boolean {
       return false;
     case "list":
       // Bare lists compare as sets, duplicates ignored, as Math-Verify's finite sets do.
-      if (b.kind === "list")
-        return ctx.conventions.unorderedLists
-          ? multisetEqual(dedupe(a.items, ctx), dedupe(b.items, ctx), ctx)
-          : orderedEqual(a.items, b.items, ctx);
+      if (b.kind === "list") {
+        if (!ctx.conventions.unorderedLists) return orderedEqual(a.items, b.items, ctx);
+        // Duplicates only matter when the lengths differ; deduplicating is quadratic, so only then.
+        if (a.items.length === b.items.length) return multisetEqual(a.items, b.items, ctx);
+        return multisetEqual(dedupe(a.items, ctx), dedupe(b.items, ctx), ctx);
+      }
       if (b.kind === "set") return multisetEqual(dedupe(a.items, ctx), dedupe(b.items, ctx), ctx);
       if (b.kind === "tuple") {
         if (b.open !== "(" || b.close !== ")") return false;
