@@ -129,8 +129,9 @@ const ANSWER_ANCHORS: readonly RegExp[] = [
 /**
  * "The answer is X", "The final answer is X", "Final Answer: X", "Answer: X" (the last statement of the
  * strongest anchor present). X is the math span that follows, or the rest of the sentence when that is
- * an answer on its own (`3.5 dollars`, `Monday`), or — in a sentence of prose such as `Jane started
- * growing Sphere 3 hours ago` — the last number or math span in it. Markdown bold is ignored.
+ * an answer on its own (`3.5 dollars`, `Monday`), or the number that opens a sentence of prose (`12
+ * since we have 3 groups of 4`), or — in prose such as `Jane started growing Sphere 3 hours ago` —
+ * the last number or math span of the sentence. Markdown bold is ignored.
  */
 export function extractAnswerIs(text: string): string | null {
   const plain = text.replace(/\*\*/g, "");
@@ -159,6 +160,9 @@ function answerAt(text: string, from: number): string | null {
   const sentence = cleanAnswer(/^[^\n]*?(?=\.(?:\s|$)|\n|$)/.exec(rest)![0]);
   if (sentence === "") return null;
   if (!isProse(sentence)) return sentence;
+  // `12 since we have 3 groups of 4`: a number right after the anchor is the answer.
+  const leading = new RegExp(`^(?:${NUMBER.source})`).exec(sentence);
+  if (leading) return leading[0].trim();
   const last = lastMathOrNumber(sentence);
   if (last !== null) return last;
   return sentence.split(/\s+/).length <= 6 ? sentence : null;
