@@ -161,7 +161,7 @@ function answerAt(text: string, from: number): string | null {
   if (sentence === "") return null;
   if (!isProse(sentence)) return sentence;
   // `12 since we have 3 groups of 4`: a number right after the anchor is the answer.
-  const leading = new RegExp(`^(?:${NUMBER.source})`).exec(sentence);
+  const leading = LEADING_NUMBER.exec(sentence);
   if (leading) return leading[0].trim();
   const last = lastMathOrNumber(sentence);
   if (last !== null) return last;
@@ -175,6 +175,9 @@ function answerAt(text: string, from: number): string | null {
  */
 const NUMBER =
   /(?:(?<![\w.,)}\]])-)?(?<![\w.,])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?(?:\/\d+)?|\.\d+)(?:\s*(?:\\?%|percent(?:age)?\b|pct\b))?/g;
+
+/** A {@link NUMBER} at the start of the text. */
+const LEADING_NUMBER = new RegExp(`^(?:${NUMBER.source})`);
 
 /** The number on the last line of the form `A: <number>` (the few-shot "Q: … A: …" format). */
 export function extractALine(text: string): string | null {
