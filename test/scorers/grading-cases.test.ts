@@ -1,8 +1,9 @@
 /**
  * The sourced grading cases of test/fixtures/grading-cases.txt (Math-Verify, hendrycks MATH, Minerva,
  * GSM8K, MARIO_EVAL, NeMo-Skills, lighteval behaviour), graded as `deliberate eval` grades: extract the
- * answer from the output, then compare it with the gold. Every case must agree with its label, and
- * every extraction case must extract the expected answer.
+ * answer from the output, then compare it with the gold. Every case must agree with its label (cases
+ * marked as known failures must still disagree), and every extraction case must extract the expected
+ * answer.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -20,6 +21,8 @@ describe("grading cases", () => {
     assert.ok(cases.length >= 400, `${cases.length} cases`);
     for (const c of cases) assert.match(c.source, /^[A-Za-z0-9-]+$/, `line ${c.line}`);
     assert.ok(cases.filter((c) => c.answer !== undefined).length >= 100, "extraction cases");
+    // Known failures stay few: the agreement target is 97%.
+    assert.ok(cases.filter((c) => c.knownFailure).length <= cases.length * 0.03);
   });
 
   const classes = [...new Set(cases.map((c) => c.class))];
@@ -27,9 +30,17 @@ describe("grading cases", () => {
     it(`${cls}: verdicts and extractions agree with the labels`, () => {
       const failures: string[] = [];
       for (const c of cases.filter((x) => x.class === cls)) {
-        const grader = new MathAnswerGrader({ equivalence: (c.options ?? {}) as MathEqualOptions });
+        // The time limit is a backstop against pathological input; on a loaded machine the first
+        // comparisons (cold JIT) could reach it, and the verdicts are what is tested here.
+        const equivalence = { timeLimitMs: 10_000, ...c.options } as MathEqualOptions;
+        const grader = new MathAnswerGrader({ equivalence });
         const extracted = grader.extractFor(c.gold, c.output);
         const equal = extracted !== null && grader.equal(c.gold, extracted);
+        if (c.knownFailure) {
+          if (equal === c.equal)
+            failures.push(`known failure now agrees, remove its "!": ${describeCase(c, extracted)}`);
+          continue;
+        }
         if (equal !== c.equal)
           failures.push(`verdict ${equal}, expected ${c.equal}: ${describeCase(c, extracted)}`);
         if (c.answer !== undefined) {
