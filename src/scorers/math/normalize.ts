@@ -171,6 +171,8 @@ const SPACED_UNIT_RE = new RegExp(
 const TRAILING_TEXT_RE =
   /^(.*\S)\s*\\(?:text|mbox|textrm|textnormal)\s*\{\s*[a-zA-Z][a-zA-Z .'/-]*\}(?:\s*\^\s*\{?[23]\}?)?\s*$/;
 
+const PLAIN_NUMBER = /^-?\d+(?:\.\d+)?$/;
+
 const REPEATING = /(\d*)\.(\d*)\\overline\s*\{(\d{1,12})\}/g;
 
 /** `0.1\overline{6}` → `\frac{15}{90}`: A.B(C) = (ABC − AB) / (10^|B|·(10^|C| − 1)). */
@@ -245,6 +247,8 @@ export function normalizeAnswer(
   raw: string,
   conventions: ConventionSet = resolveConventions(),
 ): NormalizedAnswer {
+  // Plain numbers (most golds and many answers) have nothing to clean.
+  if (PLAIN_NUMBER.test(raw)) return { text: raw, percent: false };
   let s = stripWrappers(raw);
   for (const [re, to] of UNICODE) s = s.replace(re, to);
   if (conventions.degreesInTrig && TRIG.test(s)) s = s.replace(DEGREES, "($1\\cdot\\frac{\\pi}{180})");
