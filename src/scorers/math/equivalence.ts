@@ -245,6 +245,31 @@ function orderedEqual(a: readonly Answer[], b: readonly Answer[], ctx: Context):
   return a.length === b.length && a.every((x, i) => answersEqual(x, b[i]!, ctx));
 }
 
+/**
+ * Tuples whose items are all assignments with the same labels on both sides compare label by label;
+ * null when they are not such tuples.
+ */
+function labelledEqual(a: readonly Answer[], b: readonly Answer[], ctx: Context): boolean | null {
+  if (a.length !== b.length) return null;
+  const labels = (items: readonly Answer[]): Map<string, Answer> | null => {
+    const out = new Map<string, Answer>();
+    for (const it of items) {
+      if (it.kind !== "assignment") return null;
+      out.set(it.label, it);
+    }
+    return out.size === items.length ? out : null;
+  };
+  const la = labels(a);
+  const lb = labels(b);
+  if (la === null || lb === null) return null;
+  for (const [label, item] of la) {
+    const other = lb.get(label);
+    if (other === undefined) return null;
+    if (!answersEqual(item, other, ctx)) return false;
+  }
+  return true;
+}
+
 /** The items of a one-row or one-column matrix; null for other shapes. */
 function vectorItems(m: { rows: readonly (readonly Answer[])[] }): Answer[] | null {
   if (m.rows.length === 1) return [...m.rows[0]!];
@@ -329,6 +354,9 @@ function answersEqual(x: Answer, y: Answer, ctx: Context): boolean {
       return false;
     case "tuple":
       if (b.kind === "tuple") {
+        // `a_3 = 2, a_{37} = 19` against `a_{37} = 19, a_3 = 2`: labelled components match by label.
+        const byLabel = labelledEqual(a.items, b.items, ctx);
+        if (byLabel !== null) return byLabel;
         if (a.items.length === 2 && (a.open !== b.open || a.close !== b.close)) return false;
         return orderedEqual(a.items, b.items, ctx);
       }

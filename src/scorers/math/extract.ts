@@ -41,6 +41,15 @@ const BOX_GAP =
   /^(?:\s|,|;|\$|\\[()[\]]|\\q?quad(?![a-zA-Z])|\\[,;: ]|\\text\s*\{\s*(?:and|or|,)?\s*\}|\band\b|\bor\b)*$/;
 
 /**
+ * Whether the text between two boxes makes them one answer. Boxes in separate math spans
+ * (`$$\boxed{20}$$ \boxed{143}`) are separate statements unless a comma or "and"/"or" joins them.
+ */
+function joinsBoxes(gap: string): boolean {
+  if (!BOX_GAP.test(gap)) return false;
+  return !/\$|\\[()[\]]/.test(gap) || /[,;]|\band\b|\bor\b/.test(gap);
+}
+
+/**
  * The content of the last complete `\boxed{…}` or `\fbox{…}` (nested braces and `\{ \}` escapes
  * handled; `\boxed 5` without braces too). An unclosed box (output cut off) is skipped in favour of an
  * earlier complete one. Boxes separated only by commas, "and"/"or" or spacing (`\boxed{1}, \boxed{2}`)
@@ -69,7 +78,7 @@ export function extractBoxed(text: string): string | null {
   }
   if (boxes.length === 0) return null;
   let first = boxes.length - 1;
-  while (first > 0 && BOX_GAP.test(text.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
+  while (first > 0 && joinsBoxes(text.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
   return boxes
     .slice(first)
     .map((b) => b.content)
