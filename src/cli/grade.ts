@@ -1,7 +1,9 @@
 /**
  * `deliberate grade` and `deliberate extract`: the math grader as a JSON Lines filter, for grading
  * outputs produced elsewhere (another harness, a server log) with the same equivalence and extraction
- * as `deliberate eval`.
+ * as `deliberate eval`. `grade` takes `{"gold","pred"}` (an answer: compared) or `{"gold","output"}` (a
+ * whole model output: extracted, then compared, and the extracted answer is returned); a numeric JSON
+ * gold is read as its decimal spelling.
  *
  * Both read JSON Lines on stdin and write exactly one JSON line per input line, in order, so that
  * output line i always belongs to input line i (`paste`/`zip` stay aligned). A line that cannot be
@@ -14,13 +16,15 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { type Command, InvalidArgumentError } from "commander";
-import { mathEqual } from "../scorers/math/equivalence.js";
+import { GRADING_CONVENTIONS, type GradingConvention } from "../scorers/math/conventions.js";
+import { type MathEqualOptions, mathEqual } from "../scorers/math/equivalence.js";
 import {
   type AnswerExtractorName,
   DEFAULT_EXTRACTION_ORDER,
   EXTRACTORS,
   extractAnswer,
 } from "../scorers/math/extract.js";
+import { MathAnswerGrader, type MultipleChoiceMode } from "../scorers/math/grader.js";
 
 /** The result of one input line: the JSON object to write, or an error message. */
 type LineResult = Record<string, unknown>;
@@ -28,8 +32,8 @@ type LineResult = Record<string, unknown>;
 /** Thrown for a line that cannot be processed; becomes that line's `{"error": …}`. */
 class LineError extends Error {}
 
-/** Parses one line as a JSON object and returns its string fields `names`. */
-function stringFields<K extends string>(line: string, names: readonly K[]): Record<K, string> {
+/** Parses one line as a JSON object (a {@link LineError} otherwise). */
+function jsonObject(line: string): Record<string, unknown> {
   if (line.trim() === "") throw new LineError("blank line (expected a JSON object)");
   let value: unknown;
   try {
@@ -42,16 +46,41 @@ function stringFields<K extends string>(line: string, names: readonly K[]): Reco
       `expected a JSON object, got ${Array.isArray(value) ? "an array" : JSON.stringify(value)}`,
     );
   }
-  const record = value as Record<string, unknown>;
+  return value as Record<string, unknown>;
+}
+
+/** A string field; `numeric` also accepts a finite JSON number (as its decimal spelling). */
+function stringField(record: Record<string, unknown>, name: string, numeric = false): string {
+  const field = record[name];
+  if (field === undefined) throw new LineError(`missing field "${name}"`);
+  if (typeof field === "string") return field;
+  if (numeric && typeof field === "number" && Number.isFinite(field)) return String(field);
+  throw new LineError(
+    `field "${name}" must be a ${numeric ? "string or number" : "string"}, got ${typeof field}`,
+  );
+}
+
+/** Parses one line as a JSON object and returns its string fields `names`. */
+function stringFields<K extends string>(line: string, names: readonly K[]): Record<K, string> {
+  const record = jsonObject(line);
   const out = {} as Record<K, string>;
-  for (const name of names) {
-    const field = record[name];
-    if (field === undefined) throw new LineError(`missing field "${name}"`);
-    if (typeof field !== "string")
-      throw new LineError(`field "${name}" must be a string, got ${typeof field}`);
-    out[name] = field;
-  }
+  for (const name of names) out[name] = stringField(record, name);
   return out;
+}
+
+/** One `grade` line: `{"gold","pred"}` → `{"equal"}`, `{"gold","output"}` → `{"equal","answer"}`. */
+function gradeLine(line: string, grader: MathAnswerGrader, equivalence: MathEqualOptions): LineResult {
+  const record = jsonObject(line);
+  const gold = stringField(record, "gold", true);
+  if (record.pred !== undefined && record.output !== undefined) {
+    throw new LineError('give either "pred" (an answer) or "output" (a whole model output), not both');
+  }
+  if (record.output !== undefined) {
+    const { correct, extracted } = grader.grade(gold, stringField(record, "output"));
+    return { equal: correct, answer: extracted };
+  }
+  if (record.pred === undefined) throw new LineError('missing field "pred" (or "output")');
+  return { equal: mathEqual(gold, stringField(record, "pred"), equivalence) };
 }
 
 /**
@@ -133,6 +162,36 @@ function extractorOrder(value: string): AnswerExtractorName[] {
   return names as AnswerExtractorName[];
 }
 
+/** Commander parser of `--off`: a comma-separated list of convention names. */
+function conventionList(value: string): GradingConvention[] {
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  for (const name of names) {
+    if (!(GRADING_CONVENTIONS as readonly string[]).includes(name)) {
+      throw new InvalidArgumentError(
+        `unknown convention "${name}" (valid: ${GRADING_CONVENTIONS.join(", ")})`,
+      );
+    }
+  }
+  return names as GradingConvention[];
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError(`expected a non-negative number, got "${value}"`);
+  return n;
+}
+
+function choiceMode(value: string): MultipleChoiceMode {
+  if (value !== "auto" && value !== "always" && value !== "never") {
+    throw new InvalidArgumentError('expected "auto", "always" or "never"');
+  }
+  return value;
+}
+
 function reportErrors(command: string, stats: { lines: number; errors: number }): void {
   if (stats.errors > 0) {
     process.stderr.write(
@@ -146,20 +205,53 @@ export function registerGrade(program: Command): void {
   program
     .command("grade")
     .description(
-      'compare answers with the math equivalence: JSON Lines {"gold","pred"} on stdin → {"equal"} per line',
+      'grade answers: JSON Lines {"gold","pred"} → {"equal"}, or {"gold","output"} (a whole model output) → {"equal","answer"}',
+    )
+    .option(
+      "--off <conventions>",
+      `grading conventions to switch off (${GRADING_CONVENTIONS.join(", ")})`,
+      conventionList,
+    )
+    .option("--rel-tol <x>", "relative tolerance of decimals and irrationals (default 1e-6)", positiveNumber)
+    .option(
+      "--multiple-choice <mode>",
+      "read outputs as choice letters: auto (gold is a letter), always, never",
+      choiceMode,
+    )
+    .option(
+      "--order <names>",
+      `extractors for "output", in order, comma-separated (${Object.keys(EXTRACTORS).join(", ")})`,
+      extractorOrder,
     )
     .addHelpText(
       "after",
       '\nOne output line per input line, in order; a bad line gives {"error": "line N: …"} and the rest go on.\n' +
-        'Example: echo \'{"gold": "\\\\frac12", "pred": "0.5"}\' | deliberate grade   → {"equal":true}',
+        'Example: echo \'{"gold": "\\\\frac12", "pred": "0.5"}\' | deliberate grade   → {"equal":true}\n' +
+        'Example: echo \'{"gold": 7.78, "output": "The final answer is 7.78. I hope it is correct."}\' | deliberate grade\n' +
+        '         → {"equal":true,"answer":"7.78"}',
     )
-    .action(async () => {
-      const stats = await mapJsonLines(process.stdin, process.stdout, (line) => {
-        const { gold, pred } = stringFields(line, ["gold", "pred"] as const);
-        return { equal: mathEqual(gold, pred) };
-      });
-      reportErrors("grade", stats);
-    });
+    .action(
+      async (flags: {
+        off?: GradingConvention[];
+        relTol?: number;
+        multipleChoice?: MultipleChoiceMode;
+        order?: AnswerExtractorName[];
+      }) => {
+        const equivalence: MathEqualOptions = {
+          ...(flags.relTol !== undefined ? { relTol: flags.relTol } : {}),
+          ...(flags.off ? { conventions: Object.fromEntries(flags.off.map((c) => [c, false])) } : {}),
+        };
+        const grader = new MathAnswerGrader({
+          equivalence,
+          ...(flags.multipleChoice ? { multipleChoice: flags.multipleChoice } : {}),
+          ...(flags.order ? { extraction: flags.order } : {}),
+        });
+        const stats = await mapJsonLines(process.stdin, process.stdout, (line) =>
+          gradeLine(line, grader, equivalence),
+        );
+        reportErrors("grade", stats);
+      },
+    );
 
   program
     .command("extract")

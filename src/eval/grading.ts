@@ -6,7 +6,7 @@
 import type { AnswerEquivalence, AnswerExtractor } from "../core/scorer.js";
 import { CodeTestVerifier } from "../scorers/code/index.js";
 import { extractCodeBlock } from "../scorers/code/verifier.js";
-import { extractAnswer, mathEqual } from "../scorers/math/index.js";
+import { MathAnswerGrader, type MathAnswerGraderOptions } from "../scorers/math/index.js";
 import { extractArithAnswer } from "../tasks/arith/index.js";
 import type { EvalProblem, GradingKind } from "./datasets/types.js";
 
@@ -36,6 +36,11 @@ export interface GraderOptions {
   codeTimeoutMs?: number;
   /** Code test runs at once (default: CPU cores). */
   codeConcurrency?: number;
+  /**
+   * Math grading (extraction order, conventions switched off, tolerance, multiple choice); see
+   * `datasetMathGrading` for the built-in datasets' settings. Ignored for arith and code.
+   */
+  math?: MathAnswerGraderOptions;
 }
 
 /** Integer equality of two decimal integer strings (no float rounding, any size). */
@@ -49,16 +54,29 @@ function sameInteger(a: string, b: string): boolean {
   }
 }
 
-function answerGrader(kind: "arith" | "math"): Grader {
-  const extract: AnswerExtractor = kind === "arith" ? extractArithAnswer : (t) => extractAnswer(t);
-  const same: AnswerEquivalence = kind === "arith" ? sameInteger : (a, b) => mathEqual(a, b);
+function arithGrader(): Grader {
   return {
-    kind,
-    extractAnswer: extract,
-    sameAnswer: same,
+    kind: "arith",
+    extractAnswer: extractArithAnswer,
+    sameAnswer: sameInteger,
     async grade(problem, text) {
-      const answer = extract(text);
-      return { answer, correct: answer !== null && same(problem.gold, answer) };
+      const answer = extractArithAnswer(text);
+      return { answer, correct: answer !== null && sameInteger(problem.gold, answer) };
+    },
+  };
+}
+
+function mathGrader(options: MathAnswerGraderOptions): Grader {
+  const math = new MathAnswerGrader(options);
+  return {
+    kind: "math",
+    // Voting has no gold: the dataset's extraction (choice letters only when it says `always`).
+    extractAnswer: (text) => math.extract(text),
+    sameAnswer: (a, b) => math.equal(a, b),
+    async grade(problem, text) {
+      // With the gold at hand a choice gold reads a choice letter (multipleChoice `auto`).
+      const { correct, extracted } = math.grade(problem.gold, text);
+      return { answer: extracted, correct };
     },
   };
 }
@@ -98,5 +116,6 @@ function codeGrader(options: GraderOptions): Grader {
 
 /** The grader of a dataset kind. */
 export function createGrader(kind: GradingKind, options: GraderOptions = {}): Grader {
-  return kind === "code" ? codeGrader(options) : answerGrader(kind);
+  if (kind === "code") return codeGrader(options);
+  return kind === "arith" ? arithGrader() : mathGrader(options.math ?? {});
 }

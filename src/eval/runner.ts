@@ -12,6 +12,7 @@ import type { Scorer } from "../core/scorer.js";
 import type { Strategy } from "../core/strategy.js";
 import { createStrategy } from "../strategies/registry.js";
 import { runStrategy } from "../strategies/run.js";
+import { datasetMathGrading } from "./datasets/grading-config.js";
 import type { FieldMapping, WhereFilter } from "./datasets/index.js";
 import type { EvalProblem, GradingKind } from "./datasets/types.js";
 import { createGrader, type Grader, type GraderOptions } from "./grading.js";
@@ -120,7 +121,10 @@ export async function executeRun(store: RunStore, options: ExecuteOptions): Prom
       throw new ConfigError(`strategy ${s.label} needs a scorer`, { hint: "pass --scorer SPEC" });
     }
   }
-  const grader = createGrader(config.grading, options.grader);
+  const grader = createGrader(config.grading, {
+    ...options.grader,
+    math: options.grader?.math ?? datasetMathGrading(config.dataset),
+  });
   const pending = store.problems().filter((p) => !p.completed);
   const stats: ExecuteStats = {
     problems: 0,

@@ -6,6 +6,7 @@
  * eFLOPs; see {@link ComputeCost}).
  */
 
+import { datasetMathGrading } from "./datasets/grading-config.js";
 import { createGrader } from "./grading.js";
 import { bootstrapCI, mean } from "./metrics/bootstrap.js";
 import { type CostOptions, type ModelShape, problemCost, type SequenceShape } from "./metrics/flops.js";
@@ -362,7 +363,10 @@ export function summarizeRun(store: RunStore, options: SummaryOptions = {}): Eva
   const ciOptions = { resamples, seed: config.seed };
   const ks = poolKs(config.samples);
   // Extracted answers are already normalised for arith and code; math needs equivalence classes.
-  const equal = config.grading === "math" ? createGrader("math").sameAnswer : undefined;
+  const equal =
+    config.grading === "math"
+      ? createGrader("math", { math: datasetMathGrading(config.dataset) }).sameAnswer
+      : undefined;
   const problems = store.problems();
   const completed = problems.filter((p) => p.completed);
   const samplesBy = groupBy(store.samples(), (s) => s.problemId);

@@ -68,6 +68,40 @@ describe("deliberate grade", () => {
     assert.match(stderr, /6 of 9 line\(s\) could not be processed/);
   });
 
+  test('{"gold","output"}: extracts from the whole output and returns the answer; numeric golds', () => {
+    const rows = [
+      { gold: 7.78, output: "Final Answer: The final answer is 7.78. I hope it is correct." },
+      { gold: "\\frac{14}{3}", output: "so $2+\\frac{5}{3}+1=\\boxed{\\frac{14}{3}}$" },
+      { gold: "(1,2),(2,1)", output: "The solutions are \\boxed{(1, 2)}, \\boxed{(2, 1)}." },
+      { gold: "C", output: "La réponse est C" },
+      { gold: 120, output: "The volume of $ABCDEFGH$ is 121." },
+      { gold: "5", output: "I do not know." },
+    ];
+    const { code, stdout, stderr } = runCli(["grade"], `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(jsonLines(stdout), [
+      { equal: true, answer: "7.78" },
+      { equal: true, answer: "\\frac{14}{3}" },
+      { equal: true, answer: "(1, 2), (2, 1)" },
+      { equal: true, answer: "C" },
+      { equal: false, answer: "121" },
+      { equal: false, answer: null },
+    ]);
+  });
+
+  test("--off switches a convention off; pred and output together are an error", () => {
+    const input = `${JSON.stringify({ gold: "1,22", pred: "1.22" })}\n${JSON.stringify({ gold: "1", pred: "1", output: "1" })}\n`;
+    const on = runCli(["grade"], input);
+    const off = runCli(["grade", "--off", "decimalComma"], input);
+    assert.deepEqual((jsonLines(on.stdout) as Record<string, unknown>[])[0], { equal: true });
+    const offOut = jsonLines(off.stdout) as Record<string, unknown>[];
+    assert.deepEqual(offOut[0], { equal: false });
+    assert.match(String(offOut[1]!.error), /^line 2: give either "pred"/);
+    const bad = runCli(["grade", "--off", "nonsense"], "");
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /unknown convention "nonsense"/);
+  });
+
   test("empty input gives empty output", () => {
     const { code, stdout } = runCli(["grade"], "");
     assert.equal(code, 0);
@@ -175,7 +209,7 @@ describe("deliberate extract", () => {
     assert.equal(code, 1);
     assert.match(
       stderr,
-      /unknown extractor "nope" \(valid: boxed, gsm8k, answerIs, aColon, multipleChoice, lastNumber\)/,
+      /unknown extractor "nope" \(valid: boxed, gsm8k, minerva, answerIs, aColon, multipleChoice, choice, wholeAnswer, lastMath, lastNumber\)/,
     );
   });
 

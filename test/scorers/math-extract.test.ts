@@ -1,14 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  cutAtEndOfTurn,
   DEFAULT_EXTRACTION_ORDER,
   extractALine,
   extractAnswer,
   extractAnswerIs,
   extractBoxed,
+  extractChoice,
   extractGsm8k,
+  extractLastMath,
   extractLastNumber,
+  extractMinerva,
   extractMultipleChoice,
+  extractWholeAnswer,
+  goldChoiceLetter,
   MathAnswerGrader,
 } from "../../src/scorers/math/index.js";
 
@@ -40,6 +46,82 @@ describe("extractBoxed", () => {
     assert.equal(extractBoxed("no box here"), null);
     assert.equal(extractBoxed("\\boxed{}"), null);
     assert.equal(extractBoxed("\\boxedx{3}"), null);
+  });
+});
+
+describe("extractBoxed: several boxes", () => {
+  it("joins boxes separated only by commas, and/or or spacing", () => {
+    assert.equal(extractBoxed("so \\boxed{(1, 2)}, \\boxed{(2, 1)}."), "(1, 2), (2, 1)");
+    assert.equal(extractBoxed("$\\boxed{1}\\boxed{2}$"), "1, 2");
+    assert.equal(extractBoxed("\\[ \\boxed{-2} \\quad \\text{and} \\quad \\boxed{1}. \\]"), "-2, 1");
+    assert.equal(extractBoxed("\\(\\boxed{1}\\) and \\(\\boxed{-2}\\)"), "1, -2");
+    // Words between boxes: a revision, not one answer.
+    assert.equal(extractBoxed("first \\boxed{4}; wait, then \\boxed{5}"), "5");
+  });
+
+  it("stays linear on many unclosed boxes", () => {
+    const start = performance.now();
+    assert.equal(extractBoxed("\\boxed{".repeat(20000)), null);
+    assert.ok(performance.now() - start < 5000);
+  });
+});
+
+describe("extractMinerva", () => {
+  it("reads the final-answer sentence of the MATH prompt", () => {
+    assert.equal(
+      extractMinerva("Final Answer: The final answer is $28 \\%$. I hope it is correct."),
+      "28 \\%",
+    );
+    assert.equal(extractMinerva("Final Answer: The final answer is 7.78. I hope it is correct."), "7.78");
+    assert.equal(extractMinerva("The final answer is 7.78."), null);
+  });
+});
+
+describe("extractWholeAnswer and extractLastMath", () => {
+  it("takes an output that is only an answer", () => {
+    assert.equal(extractWholeAnswer("$\\frac{1}{3} \\text{meters}$"), "\\frac{1}{3} \\text{meters}");
+    assert.equal(extractWholeAnswer("28 percent"), "28 percent");
+    assert.equal(extractWholeAnswer("No solution"), "No solution");
+    assert.equal(extractWholeAnswer("Soucis : 2,74 $ a.."), null);
+    assert.equal(extractWholeAnswer("Because B is valid"), null);
+  });
+
+  it("takes the math span or number that ends last", () => {
+    assert.equal(extractLastMath("Therefore $x \\geq 5$ is the solution."), "x \\geq 5");
+    assert.equal(extractLastMath("so $x = 2$ and the total is 7"), "7");
+    assert.equal(extractLastMath("$21,16$ or $11$"), "21,16, 11");
+    assert.equal(extractLastMath("it's 1,000.99m²"), "1,000.99");
+    assert.equal(extractLastMath("Soucis : 2,74 $ a.."), "2,74");
+    assert.equal(extractLastMath("AZYUK2A"), null);
+  });
+
+  it("ignores text after an end-of-turn token", () => {
+    assert.equal(cutAtEndOfTurn("4.<|im_start|>user 5"), "4.");
+    assert.equal(extractAnswer("The answer is 4.<|im_start|>user\nThe answer is 5"), "4");
+    assert.equal(extractAnswer("\\(-2\\).</s>"), "-2");
+  });
+});
+
+describe("extractChoice", () => {
+  it("reads letters stated, opening the output, or standing alone", () => {
+    assert.equal(extractChoice("D. it can't be A or B"), "D");
+    assert.equal(extractChoice("(D) Alina"), "D");
+    assert.equal(extractChoice("B。不是 A"), "B");
+    assert.equal(extractChoice("La réponse est C"), "C");
+    assert.equal(extractChoice("答案是 D"), "D");
+    assert.equal(extractChoice("Because B is valid"), "B");
+    assert.equal(extractChoice("so \\boxed{\\text{(C)}}"), "C");
+    assert.equal(extractChoice("No valid answer here"), null);
+    assert.equal(extractChoice("It is E", "ABCD"), null);
+    assert.equal(extractChoice("It is E", "ABCDE"), "E");
+  });
+
+  it("recognises choice golds", () => {
+    assert.equal(goldChoiceLetter("\\text{(C)}"), "C");
+    assert.equal(goldChoiceLetter("(B)"), "B");
+    assert.equal(goldChoiceLetter("E"), "E");
+    assert.equal(goldChoiceLetter("x"), null);
+    assert.equal(goldChoiceLetter("12"), null);
   });
 });
 
@@ -121,10 +203,12 @@ describe("extractAnswer", () => {
     assert.deepEqual(DEFAULT_EXTRACTION_ORDER, [
       "boxed",
       "gsm8k",
+      "minerva",
       "answerIs",
       "aColon",
       "multipleChoice",
-      "lastNumber",
+      "wholeAnswer",
+      "lastMath",
     ]);
     assert.equal(extractAnswer("The answer is 4, i.e. \\boxed{5}"), "5");
     assert.equal(extractAnswer("The answer is 4.\n#### 6"), "6");
@@ -132,7 +216,9 @@ describe("extractAnswer", () => {
     assert.equal(extractAnswer("Q: x\nA: 8 apples"), "8");
     assert.equal(extractAnswer("Reasoning about 12 and 13\n(B)"), "B");
     assert.equal(extractAnswer("we get 9 then 10"), "10");
-    assert.equal(extractAnswer("nothing"), null);
+    assert.equal(extractAnswer("I have nothing to say."), null);
+    // An output that is only a word or two is a text answer.
+    assert.equal(extractAnswer("No solution"), "No solution");
     assert.equal(extractAnswer(""), null);
   });
 
@@ -155,9 +241,19 @@ describe("MathAnswerGrader", () => {
     assert.deepEqual(grader.grade("1000", "so she pays\n#### 1,000"), { correct: true, extracted: "1,000" });
     assert.deepEqual(grader.grade("7", "The answer is 8."), { correct: false, extracted: "8" });
     assert.deepEqual(grader.grade("5", "I do not know"), { correct: false, extracted: null });
-    assert.deepEqual(grader.grade("(C)", "The answer is (C)."), { correct: true, extracted: "(C)" });
+    // A choice gold reads a choice letter.
+    assert.deepEqual(grader.grade("(C)", "The answer is (C)."), { correct: true, extracted: "C" });
     assert.equal(grader.grade("\\{1,2\\}", "$\\boxed{\\{2, 1\\}}$").correct, true);
     assert.equal(grader.grade("10\\%", "The final answer is $10\\%$. I hope it is correct.").correct, true);
+  });
+
+  it("reads a choice letter when the gold is one, and only then", () => {
+    assert.deepEqual(grader.grade("B", "Because B is valid"), { correct: true, extracted: "B" });
+    assert.equal(grader.grade("5", "Because B is valid").extracted, null);
+    const never = new MathAnswerGrader({ multipleChoice: "never" });
+    assert.equal(never.grade("B", "Because B is valid").correct, false);
+    const always = new MathAnswerGrader({ multipleChoice: "always" });
+    assert.equal(always.extract("Because B is valid"), "B");
   });
 
   it("exposes equal and extract, and honours options", () => {

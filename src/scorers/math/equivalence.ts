@@ -26,6 +26,12 @@
  * backstop and should never fire on real answers.
  */
 import {
+  type ConventionSet,
+  conventionsKey,
+  type GradingConvention,
+  resolveConventions,
+} from "./conventions.js";
+import {
   type Complex,
   closeComplex,
   isFiniteComplex,
@@ -61,6 +67,11 @@ export interface MathEqualOptions {
   timeLimitMs?: number;
   /** Whether `10\%` also equals `0.1` (it always equals `10`). Default true. */
   percentAsFraction?: boolean;
+  /**
+   * Conventions to switch off (`{ decimalComma: false }`); all are on by default. See
+   * {@link GradingConvention} and docs/evaluation.md.
+   */
+  conventions?: Partial<Record<GradingConvention, boolean>>;
 }
 
 /** Why {@link mathEqualDetailed} decided as it did. */
@@ -89,6 +100,7 @@ interface Context {
   relTol: number;
   absTol: number;
   deadline: number;
+  conventions: ConventionSet;
 }
 
 class TimeLimitError extends Error {}
@@ -104,10 +116,10 @@ const cache = new Map<string, Prepared>();
 const sampleCache = new WeakMap<Scalar, Complex[]>();
 
 function prepare(raw: string, limits: StructureLimits): Prepared {
-  const key = `${limits.maxItems}|${limits.maxNodes}|${raw}`;
+  const key = `${limits.maxItems}|${limits.maxNodes}|${conventionsKey(limits.conventions)}|${raw}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const { text, percent } = normalizeAnswer(raw);
+  const { text, percent } = normalizeAnswer(raw, limits.conventions);
   const prepared: Prepared = { text, percent, answer: parseAnswer(text, limits) };
   if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(key, prepared);
@@ -233,6 +245,31 @@ function orderedEqual(a: readonly Answer[], b: readonly Answer[], ctx: Context):
   return a.length === b.length && a.every((x, i) => answersEqual(x, b[i]!, ctx));
 }
 
+/**
+ * Tuples whose items are all assignments with the same labels on both sides compare label by label;
+ * null when they are not such tuples.
+ */
+function labelledEqual(a: readonly Answer[], b: readonly Answer[], ctx: Context): boolean | null {
+  if (a.length !== b.length) return null;
+  const labels = (items: readonly Answer[]): Map<string, Answer> | null => {
+    const out = new Map<string, Answer>();
+    for (const it of items) {
+      if (it.kind !== "assignment") return null;
+      out.set(it.label, it);
+    }
+    return out.size === items.length ? out : null;
+  };
+  const la = labels(a);
+  const lb = labels(b);
+  if (la === null || lb === null) return null;
+  for (const [label, item] of la) {
+    const other = lb.get(label);
+    if (other === undefined) return null;
+    if (!answersEqual(item, other, ctx)) return false;
+  }
+  return true;
+}
+
 /** The items of a one-row or one-column matrix; null for other shapes. */
 function vectorItems(m: { rows: readonly (readonly Answer[])[] }): Answer[] | null {
   if (m.rows.length === 1) return [...m.rows[0]!];
@@ -244,20 +281,67 @@ function unwrap(a: Answer): Answer {
   return a.kind === "list" && a.items.length === 1 ? unwrap(a.items[0]!) : a;
 }
 
+/**
+ * A list whose items are all the same answer is that answer: `\boxed{15\frac{39}{40}}, or
+ * \boxed{\frac{639}{40}}` states one value twice (lists are sets, as in Math-Verify).
+ */
+function collapse(a: Answer, ctx: Context): Answer {
+  if (a.kind !== "list" || a.items.length < 2 || !ctx.conventions.unorderedLists) return a;
+  const first = a.items[0]!;
+  return a.items.every((it, i) => i === 0 || answersEqual(first, it, ctx)) ? unwrap(first) : a;
+}
+
+/** An assignment compares as its value (see {@link answersEqual} for the equation case). */
+function assignedValue(a: Answer): Answer {
+  return a.kind === "assignment" ? unwrap(a.value) : a;
+}
+
+/** `left = value` of an assignment as an equation, when both sides are scalars. */
+function assignmentEquation(a: Answer): { left: Scalar; right: Scalar } | null {
+  if (a.kind !== "assignment" || a.left === null) return null;
+  const v = unwrap(a.value);
+  return v.kind === "scalar" ? { left: a.left, right: v.value } : null;
+}
+
+/**
+ * Whether `x` (the gold side) equals `y`. Symmetric except where the gold's form decides the convention:
+ * a bare gold list is unordered even against a `(…)` tuple, a gold tuple is ordered against a list.
+ */
 function answersEqual(x: Answer, y: Answer, ctx: Context): boolean {
   tick(ctx);
-  const a = unwrap(x);
-  const b = unwrap(y);
+  const ux = collapse(unwrap(x), ctx);
+  const uy = collapse(unwrap(y), ctx);
+  // `y = -\frac12x + \frac34` against the equation `2x + 4y - 3 = 0`: compare as equations.
+  if (ux.kind === "equation" || uy.kind === "equation") {
+    const ex = ux.kind === "equation" ? ux : assignmentEquation(ux);
+    const ey = uy.kind === "equation" ? uy : assignmentEquation(uy);
+    return ex !== null && ey !== null && equationsEqual(ex, ey, ctx);
+  }
+  const a = assignedValue(ux);
+  const b = assignedValue(uy);
+  if (a !== ux || b !== uy) return answersEqual(a, b, ctx);
   switch (a.kind) {
     case "scalar":
       if (b.kind === "scalar") return scalarsEqual(a.value, b.value, ctx);
       if (b.kind === "set" && b.items.length === 1) return answersEqual(a, b.items[0]!, ctx);
-      if (b.kind === "base") return baseEqualsScalar(b, a.value);
+      if (b.kind === "base") return baseEqualsScalar(b, a.value, ctx);
       return false;
     case "list":
-      if (b.kind === "list") return multisetEqual(a.items, b.items, ctx);
+      // Bare lists compare as sets, duplicates ignored, as Math-Verify's finite sets do.
+      if (b.kind === "list") {
+        if (!ctx.conventions.unorderedLists) return orderedEqual(a.items, b.items, ctx);
+        // Duplicates only matter when the lengths differ; deduplicating is quadratic, so only then.
+        if (a.items.length === b.items.length) return multisetEqual(a.items, b.items, ctx);
+        return multisetEqual(dedupe(a.items, ctx), dedupe(b.items, ctx), ctx);
+      }
       if (b.kind === "set") return multisetEqual(dedupe(a.items, ctx), dedupe(b.items, ctx), ctx);
-      if (b.kind === "tuple") return b.open === "(" && b.close === ")" && orderedEqual(a.items, b.items, ctx);
+      if (b.kind === "tuple") {
+        if (b.open !== "(" || b.close !== ")") return false;
+        // The gold is a bare list ("enter all solutions"): the order of a tuple answer does not matter.
+        return ctx.conventions.unorderedLists
+          ? multisetEqual(a.items, b.items, ctx)
+          : orderedEqual(a.items, b.items, ctx);
+      }
       if (b.kind === "matrix") {
         const v = vectorItems(b);
         return v !== null && orderedEqual(a.items, v, ctx);
@@ -270,10 +354,17 @@ function answersEqual(x: Answer, y: Answer, ctx: Context): boolean {
       return false;
     case "tuple":
       if (b.kind === "tuple") {
+        // `a_3 = 2, a_{37} = 19` against `a_{37} = 19, a_3 = 2`: labelled components match by label.
+        const byLabel = labelledEqual(a.items, b.items, ctx);
+        if (byLabel !== null) return byLabel;
         if (a.items.length === 2 && (a.open !== b.open || a.close !== b.close)) return false;
         return orderedEqual(a.items, b.items, ctx);
       }
-      if (b.kind === "list" || b.kind === "matrix") return answersEqual(b, a, ctx);
+      if (b.kind === "list") return a.open === "(" && a.close === ")" && orderedEqual(a.items, b.items, ctx);
+      if (b.kind === "matrix") {
+        const v = vectorItems(b);
+        return v !== null && orderedEqual(a.items, v, ctx);
+      }
       return false;
     case "union":
       return b.kind === "union" && multisetEqual(a.items, b.items, ctx);
@@ -286,17 +377,21 @@ function answersEqual(x: Answer, y: Answer, ctx: Context): boolean {
       if (b.kind === "tuple" || b.kind === "list") return orderedEqual(v, b.items, ctx);
       return false;
     }
-    case "equation":
-      return b.kind === "equation" && equationsEqual(a, b, ctx);
+    case "assignment":
+      // Handled before the switch.
+      return false;
     case "base":
       if (b.kind === "base") {
         if (a.base === b.base && a.digits === b.digits) return true;
         return baseValue(a) !== null && baseValue(a) === baseValue(b);
       }
-      if (b.kind === "scalar") return baseEqualsScalar(a, b.value);
+      if (b.kind === "scalar") return baseEqualsScalar(a, b.value, ctx);
       return false;
     case "text":
-      return b.kind === "text" && canonicalText(a.text, true) === canonicalText(b.text, true);
+      return (
+        b.kind === "text" &&
+        canonicalText(a.text, ctx.conventions.textCase) === canonicalText(b.text, ctx.conventions.textCase)
+      );
   }
 }
 
@@ -307,10 +402,27 @@ function baseValue(a: { digits: string; base: number }): bigint | null {
 }
 
 /** `4210_5` matches the bare digits `4210` (and, in base 10, the value). */
-function baseEqualsScalar(a: { digits: string; base: number }, s: Scalar): boolean {
+function baseEqualsScalar(a: { digits: string; base: number }, s: Scalar, ctx: Context): boolean {
   const r = s.rational;
   if (!r || r.approximate || r.den !== 1n || r.num < 0n) return false;
-  return r.num.toString() === a.digits || (a.base === 10 && r.num === baseValue(a));
+  return (
+    (ctx.conventions.baseDigits && r.num.toString() === a.digits) || (a.base === 10 && r.num === baseValue(a))
+  );
+}
+
+const COMMA_DECIMAL = /^(-?)(\d+),(\d+)$/;
+const POINT_DECIMAL = /^-?\d+\.\d+$/;
+
+/**
+ * `1,22` written for `1.22`: the comma side reads as exactly the other side's decimal. A comma followed
+ * by three digits after a non-zero integer part is a thousands separator, never a decimal comma.
+ */
+function decimalCommaEqual(a: string, b: string): boolean {
+  const [comma, point] = COMMA_DECIMAL.test(a) ? [a, b] : [b, a];
+  const m = COMMA_DECIMAL.exec(comma);
+  if (!m || !POINT_DECIMAL.test(point)) return false;
+  if (m[3]!.length === 3 && !/^0+$/.test(m[2]!)) return false;
+  return Number(`${m[1]}${m[2]}.${m[3]}`) === Number(point);
 }
 
 /** `answer / 100`, for reading a percentage as a fraction; null when the answer is not a scalar. */
@@ -341,15 +453,24 @@ export function mathEqualDetailed(
   }
   // Load the CAS before the clock starts: its one-time import must not count against one comparison.
   loadCas();
+  const conventions =
+    options.conventions === undefined && options.percentAsFraction !== false
+      ? resolveConventions()
+      : resolveConventions({
+          ...(options.percentAsFraction === false ? { percentAsFraction: false } : {}),
+          ...options.conventions,
+        });
   const ctx: Context = {
     relTol: options.relTol ?? 1e-6,
     absTol: options.absTol ?? 1e-9,
     deadline: performance.now() + (options.timeLimitMs ?? 250),
+    conventions,
   };
   const limits: StructureLimits = {
     maxItems: options.maxItems ?? 200,
     maxNodes: options.maxNodes ?? 400,
     maxDepth: 48,
+    conventions,
   };
   let a: Prepared | null = null;
   let b: Prepared | null = null;
@@ -357,7 +478,9 @@ export function mathEqualDetailed(
     a = prepare(g, limits);
     b = prepare(p, limits);
     if (answersEqual(a.answer, b.answer, ctx)) return { equal: true, reason: "equivalent" };
-    if (a.percent !== b.percent && (options.percentAsFraction ?? true)) {
+    if (conventions.decimalComma && decimalCommaEqual(a.text, b.text))
+      return { equal: true, reason: "equivalent" };
+    if (a.percent !== b.percent && conventions.percentAsFraction) {
       const [pct, other] = a.percent ? [a, b] : [b, a];
       const frac = asFraction(pct.answer);
       if (frac && answersEqual(frac, other.answer, ctx)) return { equal: true, reason: "equivalent" };

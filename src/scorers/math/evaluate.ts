@@ -364,3 +364,16 @@ export function closeComplex(a: Complex, b: Complex, relTol: number, absTol: num
   const scale = Math.max(Math.hypot(a.re, a.im), Math.hypot(b.re, b.im));
   return diff <= Math.max(relTol * scale, absTol);
 }
+
+/**
+ * The real value of `e` with each variable given by `env`; NaN when evaluation fails or the value is
+ * not real.
+ */
+export function evaluateReal(e: Expr, env: (name: string) => number): number {
+  try {
+    const c = toComplex(evalValue(loadCas(), e, env));
+    return Math.abs(c.im) <= 1e-12 * Math.max(1, Math.abs(c.re)) ? c.re : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}

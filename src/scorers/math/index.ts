@@ -1,4 +1,5 @@
 /** Math answer grading: extraction, equivalence and the grader that combines them. */
+export { GRADING_CONVENTIONS, type GradingConvention } from "./conventions.js";
 export {
   type MathEqualOptions,
   type MathEqualReason,
@@ -8,15 +9,26 @@ export {
 } from "./equivalence.js";
 export {
   type AnswerExtractorName,
+  cutAtEndOfTurn,
   DEFAULT_EXTRACTION_ORDER,
   EXTRACTORS,
   extractALine,
   extractAnswer,
   extractAnswerIs,
   extractBoxed,
+  extractChoice,
   extractGsm8k,
+  extractLastMath,
   extractLastNumber,
+  extractMinerva,
   extractMultipleChoice,
+  extractWholeAnswer,
 } from "./extract.js";
-export { MathAnswerGrader, type MathAnswerGraderOptions, type MathGrade } from "./grader.js";
+export {
+  goldChoiceLetter,
+  MathAnswerGrader,
+  type MathAnswerGraderOptions,
+  type MathGrade,
+  type MultipleChoiceMode,
+} from "./grader.js";
 export { type NormalizedAnswer, normalizeAnswer } from "./normalize.js";

@@ -6,6 +6,8 @@
  * is a known unit (or sits in a trailing `\text{...}`), so `15x` and `\pi` are never touched.
  */
 
+import { type ConventionSet, resolveConventions } from "./conventions.js";
+
 /** A normalised answer. */
 export interface NormalizedAnswer {
   /** The cleaned LaTeX/plain text. */
@@ -32,7 +34,13 @@ const UNICODE: ReadonlyArray<readonly [RegExp, string]> = [
   [/\u2213/g, "\\mp "],
   [/\u2205/g, "\\emptyset "],
   [/[\u00a0\u2009\u202f]/g, " "],
+  [/\u00b2/g, "^2"],
+  [/\u00b3/g, "^3"],
+  [/\uff0c/g, ","],
 ];
+
+/** Currency signs other than `$` (which LaTeX handling removes below). */
+const CURRENCY = /[\u20ac\u00a3\u00a5\u20b9\u20bd\u20a9\u20aa\u20ab\u0e3f]/g;
 
 /** Commands renamed to one spelling, so later steps only know one form. */
 const RENAMES: ReadonlyArray<readonly [RegExp, string]> = [
@@ -45,6 +53,7 @@ const RENAMES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\\gt(?![a-zA-Z])/g, ">"],
   [/<=/g, "\\le "],
   [/>=/g, "\\ge "],
+  [/!=/g, "\\ne "],
   [/\\(?:lvert|rvert|vert|mid)(?![a-zA-Z])/g, "|"],
   [/\\lbrace(?![a-zA-Z])/g, "\\{"],
   [/\\rbrace(?![a-zA-Z])/g, "\\}"],
@@ -55,19 +64,33 @@ const RENAMES: ReadonlyArray<readonly [RegExp, string]> = [
   // Sizing: `\left.` and `\right.` are invisible delimiters; the others just wrap a real one.
   [/\\(?:left|right)\s*\.(?!\d)/g, ""],
   [/\\(?:left|right|[bB]igg?[lr]?)(?![a-zA-Z])/g, ""],
-  // Spacing. `(?<!\\)` keeps the row separator `\\` intact.
-  [/(?<!\\)\\[,;:! ]/g, " "],
+  // Thousands separators spelled `16,\!386` or `14 {, }916`, then spacing. `\!` is a negative space:
+  // removing it keeps `16,\!386` one number. `(?<!\\)` keeps the row separator `\\` intact.
+  [/(\d),\\!\s*(?=\d{3})/g, "$1,"],
+  [/(\d)\s*\{\s*,\s*\}\s*(?=\d{3})/g, "$1,"],
+  [/(?<!\\)\\!/g, ""],
+  [/(?<!\\)\\[,;: ]/g, " "],
   [/\\(?:q?quad|enspace|thinspace)(?![a-zA-Z])/g, " "],
   [/\\hspace\*?\{[^{}]*\}/g, " "],
   [/~/g, " "],
+  // Math delimiters left inside an answer (`12 $ and $13`).
+  [/\\\$/g, "\\dollar "],
+  [/\$/g, ""],
+];
+
+/** Degree and currency signs, dropped under the `units` convention. */
+const UNIT_SIGNS: ReadonlyArray<readonly [RegExp, string]> = [
   // Degrees: `30^\circ`, `30^{\circ}`, `30\degree`.
   [/\^\s*\{\s*\\circ\s*\}/g, ""],
   [/\^\s*\\circ(?![a-zA-Z])/g, ""],
   [/\\(?:circ|degree)(?![a-zA-Z])/g, ""],
-  // Currency.
-  [/\\\$/g, ""],
-  [/\$/g, ""],
+  [/\\dollar /g, ""],
+  [CURRENCY, ""],
 ];
+
+/** `30^\circ` inside a trigonometric function becomes radians, so `\sin(90^\circ - x)` is `\cos x`. */
+const TRIG = /\\(?:sin|cos|tan|cot|sec|csc)(?![a-zA-Z])/;
+const DEGREES = /(\d+(?:\.\d+)?)\s*\^\s*(?:\{\s*\\circ\s*\}|\\circ(?![a-zA-Z]))/g;
 
 /** Text-style commands whose argument is kept as plain text. */
 const TEXT_COMMANDS =
@@ -89,6 +112,8 @@ const UNIT_WORDS = [
   "(?:centi|milli|kilo)?met(?:er|re)s?",
   "cm",
   "mm",
+  // `m²` glued to a number is a unit; a bare `2m` stays algebra.
+  "m(?=\\s*\\^\\s*\\{?[23])",
   "km",
   "inch(?:es)?",
   "feet",
@@ -129,6 +154,10 @@ const UNIT_WORDS = [
   "points?",
   "ways?",
   "times",
+  "th",
+  "st",
+  "nd",
+  "rd",
 ];
 const SPACED_UNIT_WORDS = ["m", "g", "s", "h", "l", "in", "min", "sec"];
 
@@ -141,6 +170,8 @@ const SPACED_UNIT_RE = new RegExp(
 );
 const TRAILING_TEXT_RE =
   /^(.*\S)\s*\\(?:text|mbox|textrm|textnormal)\s*\{\s*[a-zA-Z][a-zA-Z .'/-]*\}(?:\s*\^\s*\{?[23]\}?)?\s*$/;
+
+const PLAIN_NUMBER = /^-?\d+(?:\.\d+)?$/;
 
 const REPEATING = /(\d*)\.(\d*)\\overline\s*\{(\d{1,12})\}/g;
 
@@ -175,7 +206,8 @@ function stripWrappers(input: string): string {
   let s = input.trim();
   for (let guard = 0; guard < 8; guard++) {
     const before = s;
-    s = s.replace(/[.,;]+$/, "").trim();
+    // A trailing `...` is an ellipsis, part of the answer; a single full stop is punctuation.
+    s = s.replace(/(?:(?<!\.)\.|[,;])+$/, "").trim();
     let m = /^\$\$?([^$]*)\$\$?$/.exec(s);
     if (m) s = m[1]!.trim();
     m = /^\\\(([\s\S]*)\\\)$/.exec(s) ?? /^\\\[([\s\S]*)\\\]$/.exec(s);
@@ -211,37 +243,50 @@ function unwrapTextCommands(input: string): string {
  * Normalises one answer string. Pure and cheap (a fixed number of regex passes); callers bound the
  * input length first.
  */
-export function normalizeAnswer(raw: string): NormalizedAnswer {
+export function normalizeAnswer(
+  raw: string,
+  conventions: ConventionSet = resolveConventions(),
+): NormalizedAnswer {
+  // Plain numbers (most golds and many answers) have nothing to clean.
+  if (PLAIN_NUMBER.test(raw)) return { text: raw, percent: false };
   let s = stripWrappers(raw);
   for (const [re, to] of UNICODE) s = s.replace(re, to);
+  if (conventions.degreesInTrig && TRIG.test(s)) s = s.replace(DEGREES, "($1\\cdot\\frac{\\pi}{180})");
   for (const [re, to] of RENAMES) s = s.replace(re, to);
+  if (conventions.units) for (const [re, to] of UNIT_SIGNS) s = s.replace(re, to);
 
   let percent = false;
   const withoutPercent = s
     .replace(/\\?%/g, "")
-    .replace(/\\(?:text|mbox)\s*\{\s*percent\s*\}/gi, "")
-    .replace(/\s+percent\s*$/i, "");
+    .replace(/\\(?:text|mbox|textrm|textnormal)\s*\{\s*(?:percent(?:age)?|pct)\s*\}/gi, "")
+    .replace(/(?<=[\d}\s])\s*(?:percent(?:age)?|pct)\s*$/i, "");
   if (withoutPercent !== s) {
     percent = true;
     s = withoutPercent;
   }
 
-  for (let guard = 0; guard < 4; guard++) {
-    const m = TRAILING_TEXT_RE.exec(s);
-    if (!m) break;
-    s = m[1]!;
+  if (conventions.units) {
+    for (let guard = 0; guard < 4; guard++) {
+      const m = TRAILING_TEXT_RE.exec(s);
+      if (!m) break;
+      s = m[1]!;
+    }
   }
   s = unwrapTextCommands(s);
-  for (let guard = 0; guard < 4; guard++) {
-    const m = UNIT_RE.exec(s) ?? SPACED_UNIT_RE.exec(s);
-    if (!m) break;
-    s = m[1]!;
+  if (conventions.units) {
+    for (let guard = 0; guard < 4; guard++) {
+      const m = UNIT_RE.exec(s) ?? SPACED_UNIT_RE.exec(s);
+      if (!m) break;
+      s = m[1]!;
+    }
   }
   s = s.replace(REPEATING, (_m, whole: string, fixed: string, repeat: string) =>
     repeatingToFraction(whole, fixed, repeat),
   );
-  // "2 and 3", "x = 1 or x = 2": lists.
-  s = s.replace(/\s+(?:and|or)\s+/g, ", ");
+  // `\overline{12}` that is not a repeating decimal is decoration (Minerva unwraps it).
+  s = s.replace(/\\overline\s*\{([^{}]*)\}/g, "$1");
+  // "2 and 3", "x = 1 or x = 2", "(11,7)or(7,11)": lists.
+  s = s.replace(/\s+(?:and|or)\s+/g, ", ").replace(/\)\s*(?:and|or)\s*\(/g, "), (");
   // LaTeX thousands separator `1{,}000`.
   s = s.replace(/(\d)\{,\}(?=\d{3})/g, "$1,");
   s = s.replace(/\s+/g, " ").trim();

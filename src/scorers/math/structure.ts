@@ -4,7 +4,8 @@
  * Scalars are parsed by {@link parseExpression}; everything this layer cannot read becomes `text`, which
  * compares by normalised spelling. Parsing is bounded in items, nesting and expression size.
  */
-import { exactValue, type Rational } from "./evaluate.js";
+import type { ConventionSet } from "./conventions.js";
+import { evaluateReal, exactValue, type Rational } from "./evaluate.js";
 import {
   type Expr,
   expandPlusMinus,
@@ -44,6 +45,16 @@ export type Answer =
   | { readonly kind: "matrix"; readonly rows: readonly (readonly Answer[])[] }
   /** An equation that is not `variable = value` (those reduce to the value), e.g. a plane. */
   | { readonly kind: "equation"; readonly left: Scalar; readonly right: Scalar }
+  /**
+   * `label = value` (`x = 5`, `(p,q) = (3,2)`, `AB = 4`): compares as its value, except against an
+   * equation, where `left = value` is compared as an equation (`y = -\frac12x + \frac34` ≡ `2x+4y-3=0`).
+   */
+  | {
+      readonly kind: "assignment";
+      readonly label: string;
+      readonly left: Scalar | null;
+      readonly value: Answer;
+    }
   /** `4210_{5}`: digits in a base. */
   | { readonly kind: "base"; readonly digits: string; readonly base: number }
   | { readonly kind: "text"; readonly text: string };
@@ -56,6 +67,8 @@ export interface StructureLimits {
   maxNodes: number;
   /** Most nested expression groups (default 48). */
   maxDepth: number;
+  /** Conventions in force (assignments, inequalities as intervals, …). */
+  conventions: ConventionSet;
 }
 
 /** The answer broke a size limit (too many items, nodes or nesting): compare as unequal. */
@@ -129,6 +142,8 @@ const THOUSANDS = /^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
 const SPACED_THOUSANDS = /^[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?$/;
 const BASE_NUMBER = /^([0-9A-Za-z]+)_\{?(\d{1,2})\}?$/;
 const MATRIX = /^\\begin\{([pbBvV]?matrix|smallmatrix|array)\}([\s\S]*)\\end\{\1\}$/;
+/** A matrix inside brackets, as `\left[\begin{array}…\end{array}\right]` leaves it. */
+const BRACKETED_MATRIX = /^[[(]\s*(\\begin\{([pbBvV]?matrix|smallmatrix|array)\}[\s\S]*\\end\{\2\})\s*[\])]$/;
 
 /** Parses normalised answer text into an {@link Answer}. Throws {@link AnswerLimitError} on limits. */
 export function parseAnswer(text: string, limits: StructureLimits): Answer {
@@ -145,16 +160,29 @@ function parseNode(s: string, limits: StructureLimits, state: { items: number },
   const { splits, firstGroupEnd } = scan(s);
   const next = (part: string): Answer => parseNode(part, limits, state, depth + 1);
 
-  const commas = splits.filter((sp) => sp.sep === "," || sp.sep === ";");
-  if (commas.length > 0) {
-    return {
-      kind: "list",
-      items: flattenLists(
-        parts(s, commas)
-          .filter((p) => p !== "")
-          .map(next),
-      ),
-    };
+  const semicolons = splits.filter((sp) => sp.sep === ";");
+  const commas = splits.filter((sp) => sp.sep === ",");
+  if (semicolons.length > 0 && commas.length > 0) {
+    // `p=5,q=2; p=7,q=2`: semicolons separate solutions, commas their components.
+    const groups = parts(s, semicolons)
+      .filter((p) => p !== "")
+      .map(next);
+    return { kind: "list", items: groups };
+  }
+  const separators = semicolons.length > 0 ? semicolons : commas;
+  if (separators.length > 0) {
+    const items = flattenLists(
+      parts(s, separators)
+        .filter((p) => p !== "")
+        .map(next),
+    );
+    // `x = 1, y = 2` or `AB = 4, CD = 5` (distinct labels) is an ordered tuple of components;
+    // `x = 1, x = 2` (one label) is a list of solutions.
+    if (items.length > 1 && items.every((it) => it.kind === "assignment")) {
+      const labels = new Set(items.map((it) => (it.kind === "assignment" ? it.label : "")));
+      if (labels.size === items.length) return { kind: "tuple", open: "(", close: ")", items };
+    }
+    return { kind: "list", items };
   }
 
   const relations = splits.filter((sp) => RELATIONS.has(sp.sep));
@@ -163,6 +191,8 @@ function parseNode(s: string, limits: StructureLimits, state: { items: number },
   const cups = splits.filter((sp) => sp.sep === "cup");
   if (cups.length > 0) return { kind: "union", items: parts(s, cups).map(next) };
 
+  const bracketed = BRACKETED_MATRIX.exec(s);
+  if (bracketed) return next(bracketed[1]!);
   const matrix = MATRIX.exec(s);
   if (matrix) return parseMatrix(matrix[1]!, matrix[2]!, next);
 
@@ -182,11 +212,11 @@ function parseNode(s: string, limits: StructureLimits, state: { items: number },
   const close = s[s.length - 1];
   if ((open === "(" || open === "[" || open === "{") && firstGroupEnd === s.length) {
     const inner = s.slice(1, -1).trim();
-    const innerSplits = scan(inner).splits.filter((sp) => sp.sep === ",");
+    const innerSplits = scan(inner).splits.filter((sp) => sp.sep === "," || sp.sep === ";");
     if (innerSplits.length > 0) {
       const items = parts(inner, innerSplits).map(next);
-      // Plain braces around a comma list are a set, as in `{1, 2}` written without backslashes.
-      if (open === "{" && close === "}") return { kind: "set", items: flattenLists(items) };
+      // Plain braces are TeX grouping: `{1, 3}` is the list `1, 3` (Math-Verify reads it so).
+      if (open === "{" && close === "}") return { kind: "list", items: flattenLists(items) };
       if ((open === "(" || open === "[") && (close === ")" || close === "]")) {
         return { kind: "tuple", open, close, items };
       }
@@ -209,12 +239,29 @@ function isBaseNumber(digits: string, base: number): boolean {
 }
 
 /**
- * Is `s` a lone variable (`x`, `y_1`, `\theta`) or a function value (`f(x)`)? Those are the left sides
- * that `x = 5` and `f(x) = 2x` drop.
+ * Is `s` a lone variable (`x`, `y_1`, `\theta`) or a function value (`f(x)`)? Those are the sides an
+ * inequality becomes an interval around.
  */
 function isLoneVariable(s: string): boolean {
   if (s === "\\pi" || s === "\\infty" || s === "e" || s === "i") return false;
   return /^(?:[a-zA-Z](?:_\{?[a-zA-Z0-9]+\}?)?|\\[a-zA-Z]+|[a-zA-Z]\s*\(\s*[a-zA-Z]\s*\))$/.test(s);
+}
+
+/**
+ * Is `s` a label rather than a value: names without digits or arithmetic, as left sides of answers
+ * write them (`x`, `(p,q)`, `AB`, `S_{MBCN}:S`, `\frac{NO}{BO}`, `P(x)`, `V_1:V_2`)?
+ */
+function isLabel(s: string): boolean {
+  const t = s.replace(/\s+/g, "");
+  if (t === "" || /^(?:\\pi|\\infty|e|i)$/.test(t)) return false;
+  // Digits only in subscripts.
+  const withoutSubscripts = t.replace(/_\{?[a-zA-Z0-9]+\}?/g, "");
+  if (/\d/.test(withoutSubscripts)) return false;
+  if (/[+\-*^=<>!/.]|\\(?:cdot|times|sqrt|pm|mp|div|infty|pi)(?![a-zA-Z])/.test(withoutSubscripts))
+    return false;
+  const core = withoutSubscripts.replace(/\\[a-zA-Z]+/g, "a");
+  const letters = core.replace(/[^a-zA-Z]/g, "").length;
+  return letters > 0 && letters <= 12 && /^[A-Za-z{}()[\],:|']+$/.test(core);
 }
 
 function parseRelation(
@@ -224,21 +271,43 @@ function parseRelation(
   state: { items: number },
   next: (part: string) => Answer,
 ): Answer {
-  const ps = parts(s, relations);
-  const seps = relations.map((r) => r.sep);
-  if (seps.every((r) => r === "=" || r === "approx" || r === "in")) {
-    // `x = 5`, `x \in [1, 2]`, `x = 2 + 3 = 5`: the value is the last side.
-    if (isLoneVariable(ps[0]!)) return next(ps[ps.length - 1]!);
-    if (ps.length === 2 && seps[0] === "=" && isLoneVariable(ps[1]!)) return next(ps[0]!);
+  let ps = parts(s, relations);
+  let seps = relations.map((r) => r.sep);
+  const conventions = limits.conventions;
+  // `x = 1/3 \approx 0.33`: the exact value before the approximation is the answer.
+  const approx = seps.indexOf("approx");
+  if (approx > 0) {
+    ps = ps.slice(0, approx + 1);
+    seps = seps.slice(0, approx);
+  } else if (approx === 0 && seps.length === 1) {
+    seps = ["="];
+  }
+  if (seps.every((r) => r === "=" || r === "in")) {
+    if (conventions.assignments) {
+      // `x = 5`, `x \in [1, 2]`, `x = 2 + 3 = 5`: the value is the last side (Math-Verify's last equation).
+      if (ps.length >= 3) return next(ps[ps.length - 1]!);
+      if (isLabel(ps[0]!)) return assignment(ps[0]!, ps[1]!, limits, state, next);
+      if (seps[0] === "=" && isLabel(ps[1]!)) return assignment(ps[1]!, ps[0]!, limits, state, next);
+    } else if (seps[0] === "in" && ps.length === 2 && isLoneVariable(ps[0]!)) {
+      return next(ps[1]!);
+    }
     if (ps.length === 2 && seps[0] === "=") {
       const left = scalarOrText(ps[0]!, limits, state);
       const right = scalarOrText(ps[1]!, limits, state);
       if (left.kind === "scalar" && right.kind === "scalar") {
+        // `2 + 3 = 5`: a computation, whose value is its result.
+        if (
+          conventions.assignments &&
+          left.value.variables.length === 0 &&
+          right.value.variables.length === 0
+        )
+          return right;
         return { kind: "equation", left: left.value, right: right.value };
       }
     }
     return { kind: "text", text: s };
   }
+  if (!conventions.inequalityIntervals) return { kind: "text", text: s };
   // Inequalities in one variable become intervals: `x > 2` → (2, ∞), `1 \le x < 3` → [1, 3).
   const inf = scalarOrText("\\infty", limits, state);
   const negInf = scalarOrText("-\\infty", limits, state);
@@ -257,7 +326,7 @@ function parseRelation(
       return { kind: "tuple", open: lower(less), close: ")", items: [next(small), inf] };
     if (isLoneVariable(small))
       return { kind: "tuple", open: "(", close: upper(less), items: [negInf, next(big)] };
-    return { kind: "text", text: s };
+    return linearInequality(small, big, less, limits, state) ?? { kind: "text", text: s };
   }
   if (ps.length === 3 && isLoneVariable(ps[1]!)) {
     const a = asLess(seps[0]!);
@@ -270,6 +339,60 @@ function parseRelation(
     return { kind: "tuple", open: lower(b), close: upper(a), items: [next(ps[2]!), next(ps[0]!)] };
   }
   return { kind: "text", text: s };
+}
+
+function assignment(
+  label: string,
+  valueText: string,
+  limits: StructureLimits,
+  state: { items: number },
+  next: (part: string) => Answer,
+): Answer {
+  const value = next(valueText);
+  let left: Scalar | null = null;
+  if (value.kind === "scalar") {
+    const parsed = scalarOrText(label, limits, state);
+    if (parsed.kind === "scalar") left = parsed.value;
+  }
+  return { kind: "assignment", label: label.replace(/\s+/g, ""), left, value };
+}
+
+/**
+ * `small < big` (or ≤) where both sides are linear in one variable, e.g. `-x > -1`: solved for the
+ * variable by evaluating `big - small` at three points. Null when it is not linear in one variable.
+ */
+function linearInequality(
+  small: string,
+  big: string,
+  less: Separator,
+  limits: StructureLimits,
+  state: { items: number },
+): Answer | null {
+  const a = scalarOrText(small, limits, state);
+  const b = scalarOrText(big, limits, state);
+  if (a.kind !== "scalar" || b.kind !== "scalar") return null;
+  const vars = [...new Set([...a.value.variables, ...b.value.variables])];
+  if (vars.length !== 1) return null;
+  const v = vars[0]!;
+  const g = (x: number): number =>
+    evaluateReal(b.value.expr, (n) => (n === v ? x : Number.NaN)) -
+    evaluateReal(a.value.expr, (n) => (n === v ? x : Number.NaN));
+  const g0 = g(0);
+  const g1 = g(1);
+  const g2 = g(2);
+  const slope = g1 - g0;
+  if (![g0, g1, g2].every(Number.isFinite) || Math.abs(slope) < 1e-12) return null;
+  if (Math.abs(g2 - g0 - 2 * slope) > 1e-9 * Math.max(1, Math.abs(slope))) return null;
+  // g(x) = slope·x + g0 > 0 (or ≥): x > root when the slope is positive, x < root otherwise.
+  const root = -g0 / slope;
+  const rounded = Math.round(root);
+  const text = Math.abs(root - rounded) < 1e-12 ? String(rounded) : String(root);
+  const endpoint = scalarOrText(text, limits, state);
+  const infinity = scalarOrText(slope > 0 ? "\\infty" : "-\\infty", limits, state);
+  const closed = less === "le";
+  return slope > 0
+    ? { kind: "tuple", open: closed ? "[" : "(", close: ")", items: [endpoint, infinity] }
+    : { kind: "tuple", open: "(", close: closed ? "]" : ")", items: [infinity, endpoint] };
 }
 
 function parseMatrix(env: string, body: string, next: (part: string) => Answer): Answer {
