@@ -31,6 +31,7 @@ import { RunStore } from "../eval/store.js";
 import { formatSummary, summarizeRun } from "../eval/summary.js";
 import { scorers } from "../scorers/registry.js";
 import { createStrategy } from "../strategies/registry.js";
+import { embeddedTaskNote, isArithPrompt } from "./embedded-task.js";
 import { openModel } from "./open-model.js";
 import { intArg } from "./parse.js";
 
@@ -368,6 +369,12 @@ async function evalCommand(flags: EvalFlags, command: Command): Promise<void> {
   const onSigint = () => controller.abort();
   try {
     const pendingProblems = fresh ? fresh.problems : store.problems().filter((p) => !p.completed);
+    if (config.model.source === "embedded") {
+      const other = pendingProblems.filter((p) => !isArithPrompt(p.prompt)).length;
+      if (other > 0) {
+        process.stderr.write(embeddedTaskNote(`${other} of ${pendingProblems.length} problems are not`));
+      }
+    }
     model = await openEvalModel(config, flags, pendingProblems);
     if (config.scorer) scorer = await scorers.create(config.scorer).open();
     if (fresh) store = RunStore.create(dir, fresh.config, fresh.problems);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { DeliberateError } from "../core/errors.js";
+import type { ParameterInfo } from "../core/spec.js";
 import { scorers } from "../scorers/registry.js";
 import { strategies } from "../strategies/registry.js";
 import { registerEval } from "./eval.js";
@@ -32,16 +33,27 @@ program
   .description("list scorers and their parameters")
   .action(() => printTable(scorers.list()));
 
+/** Each definition with its parameters: `name=default` (or `name` when it has none), then the meaning. */
 function printTable(
-  rows: { name: string; aliases: string[]; description: string; params: string[] }[],
+  rows: { name: string; aliases: string[]; description: string; parameters: ParameterInfo[] }[],
 ): void {
+  const label = (p: ParameterInfo) => (p.default === undefined ? p.name : `${p.name}=${String(p.default)}`);
+  const width = Math.max(...rows.flatMap((r) => r.parameters.map((p) => label(p).length)));
   for (const row of rows) {
     const aliases = row.aliases.length ? ` (${row.aliases.join(", ")})` : "";
-    process.stdout.write(
-      `${row.name}${aliases}: ${row.description}\n    params: ${row.params.join(", ") || "none"}\n`,
-    );
+    process.stdout.write(`${row.name}${aliases}: ${row.description}\n`);
+    if (row.parameters.length === 0) process.stdout.write("    (no parameters)\n");
+    for (const p of row.parameters) {
+      const values = p.values ? ` (${p.values.join(" | ")})` : "";
+      process.stdout.write(`    ${label(p).padEnd(width)}  ${p.description}${values}\n`);
+    }
   }
 }
+
+// `deliberate strategies | head` closes stdout early: that is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+});
 
 try {
   await program.parseAsync(process.argv);

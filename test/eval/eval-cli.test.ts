@@ -168,7 +168,8 @@ describe("deliberate eval (embedded model)", { timeout: 240_000 }, () => {
 
   test("a run that was never killed", async () => {
     const out = join(base, "reference");
-    const { stdout } = await runEval([...ARITH_ARGS, "--out", out, "--json"]);
+    const { stdout, stderr } = await runEval([...ARITH_ARGS, "--out", out, "--json"]);
+    assert.doesNotMatch(stderr, /note: the embedded default model/, "arithmetic problems get no note");
     referenceSummary = JSON.parse(stdout) as EvalSummary;
     assert.deepEqual(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")), referenceSummary);
     reference = dump(join(out, "run.sqlite"));
@@ -321,7 +322,7 @@ describe("deliberate eval (embedded model)", { timeout: 240_000 }, () => {
 
   test("gsm8k:test:20 with sc:n=4 runs end to end", async () => {
     const out = join(base, "gsm8k");
-    const { stdout } = await runEval([
+    const { stdout, stderr } = await runEval([
       "--dataset",
       "gsm8k:test:20",
       "--strategy",
@@ -332,6 +333,11 @@ describe("deliberate eval (embedded model)", { timeout: 240_000 }, () => {
       out,
     ]);
     assert.match(stdout, /gsm8k:test:20 · 20\/20 problems/);
+    // The embedded model only does arithmetic: said once, with the count of other problems.
+    assert.deepEqual(stderr.match(/^note: .*$/gm), [
+      "note: the embedded default model only does the arithmetic task (questions like 57+38-19+44); " +
+        "20 of 20 problems are not, so its answers mean nothing — pass --model or --base-url for other questions",
+    ]);
     assert.match(stdout, /sc:n=4\s+\d\.\d{3}\s+\[\d\.\d{3}, \d\.\d{3}\]/);
     const d = dump(join(out, "run.sqlite"));
     assert.equal(d.results.length, 20);

@@ -27,6 +27,7 @@ import type { Prompt } from "../../core/prompt.js";
 import { Rng } from "../../core/rng.js";
 import { emptyUsage, type Usage } from "../../core/usage.js";
 import { randomSeed, validateCompletionRequest } from "../../core/validate.js";
+import { embeddedModelPath } from "../../defaults.js";
 import { ChatTemplate } from "./chat-template.js";
 import { checkGgufHeader } from "./gguf-header.js";
 import {
@@ -42,8 +43,11 @@ import { SequencePool } from "./sequence-pool.js";
 
 /** Options of {@link LlamaCppModel.load}. */
 export interface LlamaCppOptions {
-  /** Path of a GGUF file, or an `hf:` URI (`hf:user/repo/file.gguf`), downloaded once into `cacheDir`. */
-  model: string;
+  /**
+   * Path of a GGUF file, or an `hf:` URI (`hf:user/repo/file.gguf`), downloaded once into `cacheDir`.
+   * Default: the embedded policy model shipped in the package's models/ folder.
+   */
+  model?: string;
   /** Sequences decoded in one batch (the most samples generated at once). Default 32. */
   parallel?: number;
   /** Context size of each sequence, in tokens. Default: the model's training context, at most 4096. */
@@ -95,7 +99,7 @@ async function resolveModelPath(model: string, cacheDir: string): Promise<string
   const resolved = path.resolve(model);
   if (!existsSync(resolved) || !statSync(resolved).isFile()) {
     throw new ModelLoadError(`model file not found: ${resolved}`, {
-      hint: "pass --model with a .gguf path or an hf: URI, or --base-url URL for a server",
+      hint: "give the path of a .gguf file or an hf: URI",
     });
   }
   return resolved;
@@ -149,13 +153,13 @@ export class LlamaCppModel implements LanguageModel {
   }
 
   /** Loads a GGUF model and creates its context. Throws {@link ModelLoadError} with the reason. */
-  static async load(options: LlamaCppOptions): Promise<LlamaCppModel> {
+  static async load(options: LlamaCppOptions = {}): Promise<LlamaCppModel> {
     const parallel = options.parallel ?? 32;
     if (!Number.isInteger(parallel) || parallel < 1 || parallel > 1024) {
       throw new ConfigError(`parallel must be an integer from 1 to 1024, got ${parallel}`);
     }
     const cacheDir = options.cacheDir ?? path.join(os.homedir(), ".cache", "deliberate", "models");
-    const modelPath = await resolveModelPath(options.model, cacheDir);
+    const modelPath = await resolveModelPath(options.model ?? embeddedModelPath("policy"), cacheDir);
     checkGgufHeader(modelPath);
     const llama = await sharedLlama(options.gpu ?? "auto");
     let model: LlamaModel;
