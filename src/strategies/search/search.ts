@@ -10,9 +10,9 @@ import type {
   StrategyContext,
   StrategyOutcome,
 } from "../../core/strategy.js";
-import { roundStop, samplingParams, stopReasonOf } from "../sampling.js";
-import { argmax, majorityVote } from "../vote.js";
-import { weightedMajority } from "../weighted-vote.js";
+import { samplingParams } from "../params.js";
+import { roundStop, stopReasonOf } from "../rounds.js";
+import { argmax, majorityVote, weightedMajority } from "../vote.js";
 import {
   contextStepScorer,
   modelStepGenerator,
