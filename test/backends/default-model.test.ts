@@ -13,23 +13,22 @@ import { ARITH_PROMPT } from "../helpers/models.js";
 
 describe("the default model", () => {
   test("load() with no path is the embedded policy, from any working directory", async () => {
-    const here = await LlamaCppModel.load({ parallel: 1, gpu: false });
-    assert.equal(here.file, embeddedModels.policy);
-    const { completions } = await here.complete({ prompt: ARITH_PROMPT, temperature: 0, maxTokens: 40 });
-    // The embedded policy's greedy solution of 57+38-19+44 starts with its first step.
-    assert.match(completions[0]!.text, /^57\+38=95\n/);
-    await here.close();
-    // Elsewhere (after the first load: the llama.cpp runtime's one-time binary check starts a child
-    // process that resolves this test runner's loader from the working directory).
     const cwd = process.cwd();
     process.chdir(mkdtempSync(path.join(tmpdir(), "deliberate-cwd-")));
+    let model: LlamaCppModel;
     try {
-      const there = await LlamaCppModel.load({ parallel: 1, gpu: false });
-      assert.equal(there.file, embeddedModels.policy);
-      await there.close();
+      model = await LlamaCppModel.load({ parallel: 1, gpu: false });
     } finally {
       process.chdir(cwd);
     }
-    assert.ok(path.isAbsolute(embeddedModels.policy));
+    try {
+      assert.equal(model.file, embeddedModels.policy);
+      assert.ok(path.isAbsolute(model.file));
+      const { completions } = await model.complete({ prompt: ARITH_PROMPT, temperature: 0, maxTokens: 40 });
+      // The embedded policy's greedy solution of 57+38-19+44 starts with its first step.
+      assert.match(completions[0]!.text, /^57\+38=95\n/);
+    } finally {
+      await model.close();
+    }
   });
 });
