@@ -230,8 +230,8 @@ export function deepConf(settings: DeepConfSettings, spec = "deepconf"): Strateg
   };
 }
 
-/** Answer → confidence-weighted votes of the given candidates (weights by `weight`), for traces and tests. */
-export function confidenceVotes(
+/** Answer → confidence-weighted votes of the given candidates (weights by `weight`), for the trace. */
+function confidenceVotes(
   candidates: readonly Candidate[],
   same: (a: string, b: string) => boolean,
   weight: (c: Candidate) => number = (c) => c.confidence ?? 0,
