@@ -343,6 +343,11 @@ async function evalCommand(flags: EvalFlags, command: Command): Promise<void> {
   if (flags.resume) {
     if (!flags.out) throw new ConfigError("--resume needs the run directory", { hint: "pass --out DIR" });
     dir = resolve(flags.out);
+    if (!RunStore.exists(dir)) {
+      throw new ConfigError(`no run to resume in ${dir} (${RunStore.fileOf(dir)} is missing)`, {
+        hint: "drop --resume to start a new run there",
+      });
+    }
     store = RunStore.open(dir);
     config = store.config<EvalConfig>();
     try {

@@ -391,9 +391,15 @@ describe("deliberate eval (embedded model)", { timeout: 240_000 }, () => {
     }
   });
 
-  test("unknown datasets fail with one clear line", async () => {
+  test("unknown datasets and a missing run to resume fail with one clear line", async () => {
     const { code, stderr } = await startEval(["--dataset", "nope:test", "--strategy", "greedy"]).done;
     assert.equal(code, 1);
     assert.match(stderr, /^error: unknown dataset "nope" — valid: gsm8k:test, .*arith:test/m);
+    const resume = await startEval(["--resume", "--out", join(base, "no-run-here")]).done;
+    assert.equal(resume.code, 1);
+    assert.match(
+      resume.stderr,
+      /^error: no run to resume in .*no-run-here .* — drop --resume to start a new run there$/m,
+    );
   });
 });
