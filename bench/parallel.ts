@@ -20,10 +20,10 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { LlamaCppModel } from "../src/backends/llama-cpp/index.js";
 import type { Problem } from "../src/core/prompt.js";
-import { parseSpec } from "../src/core/spec.js";
 import type { Scorer } from "../src/core/scorer.js";
-import type { Usage } from "../src/core/usage.js";
+import { parseSpec } from "../src/core/spec.js";
 import type { Candidate, StrategyResult } from "../src/core/strategy.js";
+import type { Usage } from "../src/core/usage.js";
 import { embeddedModels, embeddedScorerSpec } from "../src/defaults.js";
 import { scorers } from "../src/scorers/registry.js";
 import { traceConfidence } from "../src/strategies/confidence.js";
@@ -37,8 +37,7 @@ import { createStrategy } from "../src/strategies/registry.js";
 import { runStrategy } from "../src/strategies/run.js";
 import { sample } from "../src/strategies/sample.js";
 import { type Step, statesFinalAnswer } from "../src/strategies/search/steps.js";
-import { argmax, majorityVote } from "../src/strategies/vote.js";
-import { weightedMajority } from "../src/strategies/weighted-vote.js";
+import { argmax, majorityVote, weightedMajority } from "../src/strategies/vote.js";
 import { extractArithAnswer, formatArithPrompt, generateArithSplit } from "../src/tasks/arith/index.js";
 
 const { values } = parseArgs({

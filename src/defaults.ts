@@ -24,12 +24,15 @@ export const embeddedModels = {
  */
 export const embeddedScorerSpec = "genprm";
 
-/** Path of an embedded model, or a {@link ModelLoadError} that says what to pass instead. */
+/**
+ * Path of an embedded model, resolved inside the installed package (not the working directory), or
+ * a {@link ModelLoadError} when the package's models/ folder lacks it.
+ */
 export function embeddedModelPath(which: keyof typeof embeddedModels): string {
   const file = embeddedModels[which];
   if (!existsSync(file)) {
     throw new ModelLoadError(`the embedded default ${which} model is missing (${file})`, {
-      hint: "pass --model PATH_OR_HF_URI, or --base-url URL --model NAME",
+      hint: "the package's models/ folder is incomplete: reinstall deliberate, or load a model by its path",
     });
   }
   return file;

@@ -6,7 +6,7 @@
  *
  * ```ts
  * import { LlamaCppModel, createStrategy, runStrategy, extractAnswer } from "deliberate";
- * const model = await LlamaCppModel.load({ model: "model.gguf" });
+ * const model = await LlamaCppModel.load(); // the embedded model; or { model: "model.gguf" }
  * const result = await runStrategy(createStrategy("sc:n=16"), { prompt: "Q:57+38-19+44\n" }, {
  *   model, extractAnswer,
  * });
@@ -33,7 +33,7 @@ export {
   aggregateSteps,
 } from "./core/scorer.js";
 export { parseSpec, Registry, type ParsedSpec, type Definition } from "./core/spec.js";
-export { validateCompletionRequest, MAX_SAMPLES_PER_REQUEST } from "./core/validate.js";
+export { validateCompletionRequest, validatePrompt, MAX_SAMPLES_PER_REQUEST } from "./core/validate.js";
 
 export { LlamaCppModel, type LlamaCppOptions } from "./backends/llama-cpp/index.js";
 export { OpenAICompatibleModel, type OpenAICompatibleOptions } from "./backends/openai-compatible/index.js";

@@ -31,6 +31,7 @@ import { RunStore } from "../eval/store.js";
 import { formatSummary, summarizeRun } from "../eval/summary.js";
 import { scorers } from "../scorers/registry.js";
 import { createStrategy } from "../strategies/registry.js";
+import { embeddedTaskNote, isArithPrompt } from "./embedded-task.js";
 import { openModel } from "./open-model.js";
 import { intArg } from "./parse.js";
 
@@ -342,6 +343,11 @@ async function evalCommand(flags: EvalFlags, command: Command): Promise<void> {
   if (flags.resume) {
     if (!flags.out) throw new ConfigError("--resume needs the run directory", { hint: "pass --out DIR" });
     dir = resolve(flags.out);
+    if (!RunStore.exists(dir)) {
+      throw new ConfigError(`no run to resume in ${dir} (${RunStore.fileOf(dir)} is missing)`, {
+        hint: "drop --resume to start a new run there",
+      });
+    }
     store = RunStore.open(dir);
     config = store.config<EvalConfig>();
     try {
@@ -368,6 +374,12 @@ async function evalCommand(flags: EvalFlags, command: Command): Promise<void> {
   const onSigint = () => controller.abort();
   try {
     const pendingProblems = fresh ? fresh.problems : store.problems().filter((p) => !p.completed);
+    if (config.model.source === "embedded") {
+      const other = pendingProblems.filter((p) => !isArithPrompt(p.prompt)).length;
+      if (other > 0) {
+        process.stderr.write(embeddedTaskNote(`${other} of ${pendingProblems.length} problems are not`));
+      }
+    }
     model = await openEvalModel(config, flags, pendingProblems);
     if (config.scorer) scorer = await scorers.create(config.scorer).open();
     if (fresh) store = RunStore.create(dir, fresh.config, fresh.problems);

@@ -12,6 +12,7 @@ import { extractAnswer } from "../scorers/math/extract.js";
 import { scorers } from "../scorers/registry.js";
 import { createStrategy } from "../strategies/registry.js";
 import { runStrategy } from "../strategies/run.js";
+import { embeddedTaskNote, isArithPrompt } from "./embedded-task.js";
 import { openModel } from "./open-model.js";
 import { intArg } from "./parse.js";
 
@@ -66,7 +67,10 @@ export function registerRun(program: Command): void {
       const strategy = createStrategy(flags.strategy);
       const scorerFactory = flags.scorer ? scorers.create(flags.scorer) : undefined;
       const text = promptArg === "-" ? readFileSync(0, "utf8").trim() : promptArg;
-      if (!text) throw new ConfigError("the prompt is empty");
+      if (!text.trim()) throw new ConfigError("the prompt is empty (it has only whitespace)");
+      if (!flags.baseUrl && flags.model === undefined && !isArithPrompt(text)) {
+        process.stderr.write(embeddedTaskNote("this prompt is not one"));
+      }
       const { model, embedded } = await openModel({
         ...flags,
         apiKey: flags.apiKey ?? process.env.OPENAI_API_KEY,

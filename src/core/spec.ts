@@ -42,13 +42,47 @@ export function parseSpec(text: string, what = "spec"): ParsedSpec {
   return spec;
 }
 
+/** One parameter of a definition, as help texts show it. */
+export interface ParameterInfo {
+  name: string;
+  /** What it means: the schema's `.describe()` text ("" when it has none). */
+  description: string;
+  /** The value used when the spec does not set it; `undefined` when there is none. */
+  default: unknown;
+  /** The allowed values of an enum parameter. */
+  values?: string[];
+}
+
+/**
+ * Reads a parameter's description, default and enum values through the wrappers zod puts around it
+ * (`.default()`, `.optional()`); a description may sit on any layer.
+ */
+export function parameterInfo(name: string, schema: z.ZodType): ParameterInfo {
+  let description = schema.description;
+  let fallback: unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: zod's internal definition differs per wrapper type
+  let current: any = schema;
+  for (;;) {
+    const def = current.def;
+    if (def.type === "default") fallback = def.defaultValue;
+    if (def.type !== "default" && def.type !== "optional" && def.type !== "nullable") break;
+    current = def.innerType;
+    description ??= current.description;
+  }
+  const values = current.def.type === "enum" ? (current.options as unknown[]).map(String) : undefined;
+  return { name, description: description ?? "", default: fallback, ...(values ? { values } : {}) };
+}
+
 /** A registered, parameterised thing (a strategy or a scorer kind). */
 export interface Definition<P extends z.ZodObject, T> {
   name: string;
   aliases?: string[];
   /** One line for `--help` and error messages. */
   description: string;
-  /** Parameter schema; values arrive as strings, so use `z.coerce` for numbers and booleans. */
+  /**
+   * Parameter schema; values arrive as strings, so use `z.coerce` for numbers and booleans. Give every
+   * parameter a `.describe()` text: `deliberate strategies` / `scorers` list it with the default.
+   */
   params: P;
   /** Parameter that a bare positional value fills (e.g. the model path of `prm:PATH`). */
   positional?: keyof z.infer<P> & string;
@@ -74,15 +108,25 @@ export class Registry<T> {
     this.primary.push(def.name);
   }
 
-  /** Primary names with their aliases and descriptions, for help texts. */
-  list(): { name: string; aliases: string[]; description: string; params: string[] }[] {
+  /** Primary names with their aliases, descriptions and parameters, for help texts. */
+  list(): {
+    name: string;
+    aliases: string[];
+    description: string;
+    /** Parameter names, in schema order. */
+    params: string[];
+    /** The same parameters with their meaning and default. */
+    parameters: ParameterInfo[];
+  }[] {
     return this.primary.map((name) => {
       const def = this.defs.get(name)!;
+      const shape = def.params.shape as Record<string, z.ZodType>;
       return {
         name,
         aliases: def.aliases ?? [],
         description: def.description,
-        params: Object.keys(def.params.shape),
+        params: Object.keys(shape),
+        parameters: Object.entries(shape).map(([key, schema]) => parameterInfo(key, schema)),
       };
     });
   }

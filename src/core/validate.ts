@@ -1,14 +1,34 @@
 import { ConfigError } from "./errors.js";
 import type { CompletionRequest } from "./model.js";
+import type { Prompt } from "./prompt.js";
 
 /** Most samples one request may ask for; larger fan-outs are a strategy's job, in rounds. */
 export const MAX_SAMPLES_PER_REQUEST = 4096;
 
 /**
- * Checks a completion request's parameters and throws a {@link ConfigError} naming the bad one.
- * Every backend calls this first, so a bad value fails the same way everywhere.
+ * Checks that a prompt asks something: a text prompt with only whitespace, a chat prompt without
+ * messages or a message whose content is only whitespace is a {@link ConfigError}. A model answers
+ * an empty prompt with whatever it would write unprompted, which looks like an answer and is not one.
+ */
+export function validatePrompt(prompt: Prompt): void {
+  if (typeof prompt === "string") {
+    if (prompt.trim() === "") throw new ConfigError("the prompt is empty (it has only whitespace)");
+    return;
+  }
+  if (prompt.messages.length === 0) throw new ConfigError("the prompt has no messages");
+  prompt.messages.forEach((m, i) => {
+    if (typeof m.content !== "string" || m.content.trim() === "") {
+      throw new ConfigError(`message ${i} (${m.role}) has empty content`);
+    }
+  });
+}
+
+/**
+ * Checks a completion request's prompt and parameters and throws a {@link ConfigError} naming the
+ * bad one. Every backend calls this first, so a bad value fails the same way everywhere.
  */
 export function validateCompletionRequest(request: CompletionRequest): void {
+  validatePrompt(request.prompt);
   const { n, temperature, topP, topK, minP, maxTokens, seed, topLogprobs } = request;
   if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > MAX_SAMPLES_PER_REQUEST)) {
     throw new ConfigError(`n must be an integer from 1 to ${MAX_SAMPLES_PER_REQUEST}, got ${n}`);

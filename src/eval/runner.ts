@@ -118,7 +118,9 @@ export async function executeRun(store: RunStore, options: ExecuteOptions): Prom
   const strategies = configStrategies(config);
   for (const s of strategies) {
     if (s.strategy.needsScorer && !options.scorer) {
-      throw new ConfigError(`strategy ${s.label} needs a scorer`, { hint: "pass --scorer SPEC" });
+      throw new ConfigError(`strategy ${s.label} needs a scorer`, {
+        hint: "give the run a scorer (options.scorer)",
+      });
     }
   }
   const grader = createGrader(config.grading, {

@@ -203,7 +203,7 @@ export class RunStore {
   static create(dir: string, config: unknown, problems: readonly EvalProblem[]): RunStore {
     if (RunStore.exists(dir)) {
       throw new ConfigError(`${resolve(dir)} already holds a run`, {
-        hint: "pass --resume to continue it, or choose another --out",
+        hint: "open it with RunStore.open to continue it, or choose another directory",
       });
     }
     mkdirSync(resolve(dir), { recursive: true });
@@ -241,7 +241,7 @@ export class RunStore {
     const file = RunStore.fileOf(dir);
     if (!existsSync(file)) {
       throw new ConfigError(`no run to resume in ${resolve(dir)} (${STORE_FILE} is missing)`, {
-        hint: "drop --resume to start a new run there",
+        hint: "start a run there with RunStore.create",
       });
     }
     const store = new RunStore(file, openDatabase(file));

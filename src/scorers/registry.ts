@@ -37,18 +37,31 @@ async function openScoringModel(
   return LlamaCppModel.load({ model: source, parallel: 16 });
 }
 
+/** Where a scorer's model comes from; `fallback` names the model used when none is given. */
+const sourceParam = (fallback: string) =>
+  z.string().optional().describe(`a GGUF path, an hf: URI or a server URL (default: ${fallback})`);
+const serverModelParam = z.string().optional().describe("the model name on the server, when source is a URL");
+const aggregationParam = z
+  .enum(["last", "min", "product", "mean"])
+  .default("min")
+  .describe("how step scores make a solution's score");
+
 scorers.define({
   name: "prm",
   description:
     "logprob process reward model: a GGUF path, an hf: URI or a server URL (default: the embedded PRM)",
   positional: "source",
   params: z.object({
-    source: z.string().optional(),
-    model: z.string().optional(),
-    aggregation: z.enum(["last", "min", "product", "mean"]).default("min"),
-    stepTag: z.string().min(1).default("#"),
-    good: z.string().min(1).default("+"),
-    bad: z.string().min(1).default("-"),
+    source: sourceParam("the embedded PRM"),
+    model: serverModelParam,
+    aggregation: aggregationParam,
+    stepTag: z
+      .string()
+      .min(1)
+      .default("#")
+      .describe("the tag after each step where the PRM gives its verdict"),
+    good: z.string().min(1).default("+").describe("the token that means a right step"),
+    bad: z.string().min(1).default("-").describe("the token that means a wrong step"),
   }),
   create: (p, spec) => ({
     spec,
@@ -71,24 +84,28 @@ scorers.define({
   description: "an exact programmatic verifier as a scorer (oracle): verifier:arith",
   positional: "task",
   params: z.object({
-    task: z.enum(["arith"]),
-    aggregation: z.enum(["last", "min", "product", "mean"]).default("min"),
+    task: z.enum(["arith"]).describe("the task whose exact verifier scores the steps"),
+    aggregation: aggregationParam,
   }),
   create: (p, spec) => ({ spec, open: async () => new ArithVerifierScorer(p.aggregation) }),
 });
 
-const likelihoodParams = z.object({
-  source: z.string().optional(),
-  model: z.string().optional(),
-  reduce: z.enum(["min", "mean"]).default("min"),
-  aggregation: z.enum(["last", "min", "product", "mean"]).default("min"),
-});
+const likelihoodParams = (defaultSource: string) =>
+  z.object({
+    source: sourceParam(defaultSource),
+    model: serverModelParam,
+    reduce: z
+      .enum(["min", "mean"])
+      .default("min")
+      .describe("how a step's token probabilities make its score"),
+    aggregation: aggregationParam,
+  });
 
 /** A step-likelihood scorer named `name` over the model at `source`. */
 function likelihoodScorer(
   name: string,
   source: string,
-  p: z.infer<typeof likelihoodParams>,
+  p: z.infer<ReturnType<typeof likelihoodParams>>,
   what: string,
   cumulative: boolean,
 ): Promise<Scorer> {
@@ -109,7 +126,7 @@ scorers.define({
   description:
     "verifier-free step scores: how likely a model (default: the embedded policy) finds each step's tokens",
   positional: "source",
-  params: likelihoodParams,
+  params: likelihoodParams("the embedded policy"),
   create: (p, spec) => ({
     spec,
     open: () =>
@@ -129,7 +146,7 @@ scorers.define({
     "generative process reward model: a step scores the lowest probability a model trained on correct " +
     "solutions gives any token of it or of an earlier step (default: the embedded generative PRM)",
   positional: "source",
-  params: likelihoodParams,
+  params: likelihoodParams("the embedded generative PRM"),
   create: (p, spec) => ({
     spec,
     open: () =>

@@ -2,7 +2,9 @@ import type { Problem } from "../core/prompt.js";
 import { Rng } from "../core/rng.js";
 import type { AnswerEquivalence } from "../core/scorer.js";
 import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
-import { CandidateLog, type SampleSettings, sampleUntil } from "./sampling.js";
+import { CandidateLog } from "./candidates.js";
+import type { SampleSettings } from "./params.js";
+import { sampleUntil } from "./rounds.js";
 import { voteOutcome } from "./self-consistency.js";
 import { argmax, groupAnswers } from "./vote.js";
 

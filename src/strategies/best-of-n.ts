@@ -1,14 +1,10 @@
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
+import { CandidateLog, scoreCandidates } from "./candidates.js";
+import type { SampleSettings } from "./params.js";
 import { type Layer, selectionLayer } from "./pipeline.js";
 import { requireScorer } from "./requirements.js";
-import {
-  CandidateLog,
-  type SampleSettings,
-  sampleCandidates,
-  scoreCandidates,
-  stopReasonOf,
-} from "./sampling.js";
+import { sampleCandidates, stopReasonOf } from "./rounds.js";
 import { argmax } from "./vote.js";
 
 /**

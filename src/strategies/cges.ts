@@ -1,9 +1,11 @@
 import type { Problem } from "../core/prompt.js";
 import type { AnswerEquivalence } from "../core/scorer.js";
 import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
+import { CandidateLog } from "./candidates.js";
 import { traceConfidence } from "./confidence.js";
+import type { SampleSettings } from "./params.js";
 import { requireLogprobs } from "./requirements.js";
-import { CandidateLog, type SampleSettings, sampleUntil } from "./sampling.js";
+import { sampleUntil } from "./rounds.js";
 import { groupAnswers } from "./vote.js";
 
 /** Settings of {@link confidenceGuidedStopping}; `n` is the most samples. */

@@ -1,8 +1,8 @@
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, StrategyContext } from "../core/strategy.js";
+import { CandidateLog } from "./candidates.js";
 import { askJudge, fillTemplate, type JudgeSettings, parseRevision, questionText } from "./judge.js";
 import type { Layer, LayerOutcome } from "./pipeline.js";
-import { CandidateLog } from "./sampling.js";
 import { majorityVote } from "./vote.js";
 
 /** Settings of the {@link critiqueLayer}. */

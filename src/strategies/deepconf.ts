@@ -1,19 +1,11 @@
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, StopReason, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
+import { CandidateLog, extendCandidate, toCandidate } from "./candidates.js";
 import { aggregateConfidence, groupMeans, quantile, type TokenSignal, tokenValue } from "./confidence.js";
+import type { SampleSettings } from "./params.js";
 import { requireLogprobs } from "./requirements.js";
-import {
-  CandidateLog,
-  draw,
-  extendCandidate,
-  roundStop,
-  type SampleSettings,
-  settleAll,
-  shareBudget,
-  stopReasonOf,
-  toCandidate,
-} from "./sampling.js";
-import { groupAnswers, majorityVote } from "./vote.js";
+import { draw, roundStop, settleAll, shareBudget, stopReasonOf } from "./rounds.js";
+import { answerWeights, majorityVote } from "./vote.js";
 
 /** Settings of {@link deepConf}; `n` is the most traces, warm-up included. */
 export interface DeepConfSettings extends SampleSettings {
@@ -238,17 +230,15 @@ export function deepConf(settings: DeepConfSettings, spec = "deepconf"): Strateg
   };
 }
 
-/** Answer → confidence-weighted votes of the given candidates (weights by `weight`), for traces and tests. */
-export function confidenceVotes(
+/** Answer → confidence-weighted votes of the given candidates (weights by `weight`), for the trace. */
+function confidenceVotes(
   candidates: readonly Candidate[],
   same: (a: string, b: string) => boolean,
   weight: (c: Candidate) => number = (c) => c.confidence ?? 0,
 ): Record<string, number> {
-  return Object.fromEntries(
-    groupAnswers(
-      candidates.map((c) => c.answer),
-      same,
-      candidates.map(weight),
-    ).map((c) => [c.answer, c.weight]),
+  return answerWeights(
+    candidates.map((c) => c.answer),
+    same,
+    candidates.map(weight),
   );
 }

@@ -1,8 +1,10 @@
 import type { FinishReason } from "../core/model.js";
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, StopReason, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
+import { CandidateLog } from "./candidates.js";
+import type { SampleSettings } from "./params.js";
 import { requireScorer } from "./requirements.js";
-import { CandidateLog, roundStop, type SampleSettings, stopReasonOf } from "./sampling.js";
+import { roundStop, stopReasonOf } from "./rounds.js";
 import { modelStepGenerator, type Step } from "./search/steps.js";
 
 /** Settings of {@link earlyReject}. */

@@ -1,7 +1,9 @@
 import type { Problem } from "../core/prompt.js";
 import type { AnswerEquivalence } from "../core/scorer.js";
 import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
-import { CandidateLog, type SampleSettings, sampleUntil } from "./sampling.js";
+import { CandidateLog } from "./candidates.js";
+import type { SampleSettings } from "./params.js";
+import { sampleUntil } from "./rounds.js";
 import { voteOutcome } from "./self-consistency.js";
 
 /** Settings of {@link earlyStoppingConsistency}; `n` is the most samples. */

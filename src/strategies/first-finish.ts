@@ -1,15 +1,9 @@
 import { AbortedError, BudgetExhaustedError } from "../core/errors.js";
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, StopReason, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
-import {
-  CandidateLog,
-  draw,
-  type SampleSettings,
-  settleAll,
-  shareBudget,
-  stopReasonOf,
-  toCandidate,
-} from "./sampling.js";
+import { CandidateLog, toCandidate } from "./candidates.js";
+import type { SampleSettings } from "./params.js";
+import { draw, settleAll, shareBudget, stopReasonOf } from "./rounds.js";
 import { majorityVote } from "./vote.js";
 
 /** Settings of {@link firstFinish}. */

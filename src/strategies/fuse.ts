@@ -1,8 +1,8 @@
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, StrategyContext } from "../core/strategy.js";
+import { CandidateLog } from "./candidates.js";
 import { askJudge, fillTemplate, formatCandidates, type JudgeSettings, questionText } from "./judge.js";
 import type { Layer, LayerOutcome } from "./pipeline.js";
-import { CandidateLog } from "./sampling.js";
 
 /**
  * Fuser layer (Archon's fuser; the aggregator of Mixture-of-Agents, Wang et al. 2024): the judge reads

@@ -1,6 +1,7 @@
 import type { Problem } from "../core/prompt.js";
 import type { Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
-import { allAborted, sampleCandidates, traceCandidates } from "./sampling.js";
+import { allAborted, traceCandidates } from "./candidates.js";
+import { sampleCandidates } from "./rounds.js";
 
 /** One greedy (temperature 0) solution: the baseline every other strategy is measured against. */
 export function greedy(options: { maxTokens?: number }, spec = "greedy"): Strategy {

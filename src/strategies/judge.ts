@@ -68,12 +68,24 @@ Review:
 
 /** Parameters every judge layer takes (spec values arrive as strings). */
 export const judgeParams = {
-  /** Sampling temperature of the judge; 0 is greedy. */
-  judgeTemperature: z.coerce.number().min(0).max(5).default(0),
-  /** Most tokens of one judge reply. */
-  judgeMaxTokens: z.coerce.number().int().min(1).max(1_000_000).optional(),
-  /** Path of a prompt template file that replaces the built-in one. */
-  template: z.string().min(1).optional(),
+  judgeTemperature: z.coerce
+    .number()
+    .min(0)
+    .max(5)
+    .default(0)
+    .describe("sampling temperature of the judge (0 is greedy)"),
+  judgeMaxTokens: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .describe("most tokens of one judge reply (default: the run's maxTokens)"),
+  template: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("path of a prompt template file that replaces the built-in one"),
 };
 
 /** Judge settings of one layer. */

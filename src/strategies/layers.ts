@@ -26,16 +26,26 @@ export const layers = new Registry<Layer>("layer");
 
 /** Parameters of the ranker (its layer and its strategy). */
 export const rankParams = {
-  k: z.coerce.number().int().min(1).max(4096).default(3),
-  mode: z.enum(["listwise", "pairwise"]).default("listwise"),
-  fallback: z.enum(["vote", "order"]).default("vote"),
+  k: z.coerce.number().int().min(1).max(4096).default(3).describe("candidates passed on: the judge's top k"),
+  mode: z
+    .enum(["listwise", "pairwise"])
+    .default("listwise")
+    .describe("listwise: one ranking of all; pairwise: every pair judged once"),
+  fallback: z
+    .enum(["vote", "order"])
+    .default("vote")
+    .describe("order when the judge's reply cannot be read: by answer votes, or as given"),
   ...judgeParams,
 };
 
 /** Parameters of the critic (its layer and its strategy). */
 export const critiqueParams = {
-  k: z.coerce.number().int().min(1).max(4096).default(4),
-  marker: z.string().min(1).default("Revised solution:"),
+  k: z.coerce.number().int().min(1).max(4096).default(4).describe("candidates critiqued: the first k"),
+  marker: z
+    .string()
+    .min(1)
+    .default("Revised solution:")
+    .describe("the line after which the judge writes the revised solution"),
   ...judgeParams,
 };
 
@@ -90,7 +100,12 @@ layers.define({
 layers.define({
   name: "weighted-vote",
   description: "score-weighted majority vote (needs a scorer)",
-  params: z.object({ aggregate: z.enum(["sum", "max", "mean"]).default("sum") }),
+  params: z.object({
+    aggregate: z
+      .enum(["sum", "max", "mean"])
+      .default("sum")
+      .describe("how an answer's candidate scores make its weight"),
+  }),
   create: (p, spec) => weightedVoteLayer(p.aggregate, spec),
 });
 
@@ -105,6 +120,11 @@ layers.define({
 layers.define({
   name: "mbr",
   description: "minimum Bayes risk: the candidate most similar to the others",
-  params: z.object({ similarity: z.enum(["answer", "lines", "words", "edit"]).default("answer") }),
+  params: z.object({
+    similarity: z
+      .enum(["answer", "lines", "words", "edit"])
+      .default("answer")
+      .describe("how two solutions are compared: same answer, shared lines, shared words, edit distance"),
+  }),
   create: (p, spec) => mbrLayer(p, spec),
 });

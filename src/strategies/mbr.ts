@@ -1,7 +1,9 @@
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
+import { CandidateLog } from "./candidates.js";
+import type { SampleSettings } from "./params.js";
 import { type Layer, type Selection, selectionLayer } from "./pipeline.js";
-import { CandidateLog, type SampleSettings, sampleCandidates, stopReasonOf } from "./sampling.js";
+import { sampleCandidates, stopReasonOf } from "./rounds.js";
 import { argmax } from "./vote.js";
 
 /** Similarity of two candidates in [0, 1] (higher is closer); the utility of minimum Bayes risk. */

@@ -2,7 +2,8 @@ import { ConfigError } from "../core/errors.js";
 import type { Problem } from "../core/prompt.js";
 import { parseSpec } from "../core/spec.js";
 import type { Candidate, StopReason, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
-import { CandidateLog, stopReasonOf } from "./sampling.js";
+import { CandidateLog } from "./candidates.js";
+import { stopReasonOf } from "./rounds.js";
 
 /**
  * Composition of strategies in the Archon / mixture-of-agents sense: `sample:n=8 | rank:k=3 | fuse`.

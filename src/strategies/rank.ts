@@ -1,5 +1,6 @@
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, StrategyContext } from "../core/strategy.js";
+import { CandidateLog } from "./candidates.js";
 import {
   askJudge,
   fillTemplate,
@@ -11,7 +12,6 @@ import {
   voteOrder,
 } from "./judge.js";
 import type { Layer, LayerOutcome } from "./pipeline.js";
-import { CandidateLog } from "./sampling.js";
 
 /** Settings of the {@link rankLayer}. */
 export interface RankSettings extends JudgeSettings {

@@ -12,13 +12,13 @@ import { greedy } from "./greedy.js";
 import { judgeParams } from "./judge.js";
 import { critiqueParams, layers, makeCritique, makeFuse, makeRank, rankParams } from "./layers.js";
 import { mbr } from "./mbr.js";
+import { samplesParam, samplingParams } from "./params.js";
 import { isPipeline, pipelineStrategy, sampleThen, splitPipeline } from "./pipeline.js";
 import { sample } from "./sample.js";
-import { speculativeRejection } from "./speculative-rejection.js";
-import { samplesParam, samplingParams } from "./sampling.js";
 import { defineSearchStrategies } from "./search/specs.js";
 import { selfCertainty } from "./self-certainty.js";
 import { selfConsistency } from "./self-consistency.js";
+import { speculativeRejection } from "./speculative-rejection.js";
 import { weightedVote } from "./weighted-vote.js";
 
 /**
@@ -64,7 +64,10 @@ strategies.define({
   params: z.object({
     n: samplesParam(16),
     ...samplingParams,
-    aggregate: z.enum(["sum", "max", "mean"]).default("sum"),
+    aggregate: z
+      .enum(["sum", "max", "mean"])
+      .default("sum")
+      .describe("how an answer's candidate scores make its weight"),
   }),
   create: (p, spec) => weightedVote(p, spec),
 });
@@ -75,13 +78,43 @@ strategies.define({
   params: z.object({
     n: samplesParam(16),
     ...samplingParams,
-    metric: z.enum(["mean", "lowest-group", "bottom-group", "tail"]).default("mean"),
-    token: z.enum(["logprob", "confidence", "entropy"]).default("logprob"),
-    window: z.coerce.number().int().min(1).default(8),
-    bottom: z.coerce.number().gt(0).max(1).default(0.1),
-    topLogprobs: z.coerce.number().int().min(1).max(100).default(5),
-    select: z.enum(["best", "borda"]).default("best"),
-    p: z.coerce.number().min(0).max(10).default(0.5),
+    metric: z
+      .enum(["mean", "lowest-group", "bottom-group", "tail"])
+      .default("mean")
+      .describe("how a candidate's token signals make its confidence"),
+    token: z
+      .enum(["logprob", "confidence", "entropy"])
+      .default("logprob")
+      .describe("the per-token confidence signal"),
+    window: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(8)
+      .describe("tokens per sliding window (lowest-group, bottom-group, tail)"),
+    bottom: z.coerce
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.1)
+      .describe("share of the lowest window means that bottom-group averages"),
+    topLogprobs: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(5)
+      .describe("alternatives per token read by token=confidence and token=entropy"),
+    select: z
+      .enum(["best", "borda"])
+      .default("best")
+      .describe("best: the most confident candidate; borda: a rank-weighted vote over answers"),
+    p: z.coerce
+      .number()
+      .min(0)
+      .max(10)
+      .default(0.5)
+      .describe("exponent of the Borda weights (n − rank + 1)^p"),
   }),
   create: (p, spec) => selfCertainty(p, spec),
 });
@@ -90,16 +123,51 @@ strategies.define({
   name: "deepconf",
   description: "DeepConf online: warm-up threshold, confidence-based early termination, weighted vote",
   params: z.object({
-    n: samplesParam(32),
+    n: samplesParam(32, "most traces started"),
     ...samplingParams,
-    warmup: z.coerce.number().int().min(1).max(4096).default(8),
-    keep: z.coerce.number().gt(0).max(1).default(0.9),
-    window: z.coerce.number().int().min(1).default(8),
-    chunk: z.coerce.number().int().min(1).default(8),
-    consensus: z.coerce.number().gt(0).default(0.95),
-    topLogprobs: z.coerce.number().int().min(1).max(100).default(5),
-    token: z.enum(["confidence", "logprob", "entropy"]).default("confidence"),
-    batch: z.coerce.number().int().min(0).max(4096).default(0),
+    warmup: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .default(8)
+      .describe("full traces that set the confidence threshold"),
+    keep: z.coerce
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.9)
+      .describe("share of warm-up traces above the threshold (0.1: DeepConf-low, 0.9: DeepConf-high)"),
+    window: z.coerce.number().int().min(1).default(8).describe("tokens per group-confidence window"),
+    chunk: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(8)
+      .describe("tokens generated between two checks of a trace's confidence"),
+    consensus: z.coerce
+      .number()
+      .gt(0)
+      .default(0.95)
+      .describe("stop once the leading answer holds this share of the weighted vote (> 1 is off)"),
+    topLogprobs: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(5)
+      .describe("alternatives per token read by the confidence signal"),
+    token: z
+      .enum(["confidence", "logprob", "entropy"])
+      .default("confidence")
+      .describe("the per-token confidence signal"),
+    batch: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(4096)
+      .default(0)
+      .describe("online traces generated at once (0: the backend's maxParallel)"),
   }),
   create: (p, spec) => deepConf(p, spec),
 });
@@ -110,12 +178,27 @@ strategies.define({
   description:
     "self-consistency in rounds, stopping when a posterior says more samples would not change the vote",
   params: z.object({
-    n: samplesParam(40),
+    n: samplesParam(40, "most samples drawn"),
     ...samplingParams,
-    batch: z.coerce.number().int().min(1).max(4096).default(4),
-    criterion: z.enum(["beta", "dirichlet", "gain"]).default("beta"),
-    threshold: z.coerce.number().gt(0).lt(1).default(0.95),
-    epsilon: z.coerce.number().gt(0).lt(1).default(0.01),
+    batch: z.coerce.number().int().min(1).max(4096).default(4).describe("samples per round"),
+    criterion: z
+      .enum(["beta", "dirichlet", "gain"])
+      .default("beta")
+      .describe(
+        "the stopping rule: a posterior on the leading answer, or the accuracy more samples would add",
+      ),
+    threshold: z.coerce
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.95)
+      .describe("stop once the leader's posterior probability reaches this (beta, dirichlet)"),
+    epsilon: z.coerce
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.01)
+      .describe("stop once the expected accuracy gain of the remaining samples is below this (gain)"),
   }),
   create: (p, spec) => adaptiveConsistency(p, spec),
 });
@@ -126,12 +209,28 @@ strategies.define({
   description:
     "self-consistency in rounds, stopping when a posterior that weighs each sample by its token confidence decides the answer",
   params: z.object({
-    n: samplesParam(40),
+    n: samplesParam(40, "most samples drawn"),
     ...samplingParams,
-    batch: z.coerce.number().int().min(1).max(4096).default(4),
-    threshold: z.coerce.number().gt(0).lt(1).default(0.95),
-    collision: z.coerce.number().gt(0).lt(1).default(0.3),
-    window: z.coerce.number().int().min(1).max(4096).default(8),
+    batch: z.coerce.number().int().min(1).max(4096).default(4).describe("samples per round"),
+    threshold: z.coerce
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.95)
+      .describe("stop once the leading answer's posterior reaches this"),
+    collision: z.coerce
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.3)
+      .describe("chance that a wrong sample gives one particular wrong answer (how clustered errors are)"),
+    window: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .default(8)
+      .describe("tokens of the least likely stretch that gives a sample's reliability"),
   }),
   create: (p, spec) => confidenceGuidedStopping(p, spec),
 });
@@ -141,9 +240,15 @@ strategies.define({
   aliases: ["early-stopping-sc"],
   description: "self-consistency in windows, stopping at the first unanimous window",
   params: z.object({
-    n: samplesParam(40),
+    n: samplesParam(40, "most samples drawn"),
     ...samplingParams,
-    window: z.coerce.number().int().min(1).max(4096).default(5),
+    window: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .default(5)
+      .describe("samples per window; sampling stops after the first unanimous window"),
   }),
   create: (p, spec) => earlyStoppingConsistency(p, spec),
 });
@@ -153,10 +258,19 @@ strategies.define({
   aliases: ["ffs"],
   description: "start n samples, keep the first k to finish, cancel the rest",
   params: z.object({
-    n: samplesParam(8),
+    n: samplesParam(8, "samples started"),
     ...samplingParams,
-    k: z.coerce.number().int().min(1).max(4096).default(1),
-    select: z.enum(["vote", "shortest"]).default("vote"),
+    k: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .default(1)
+      .describe("samples kept: the first k to finish; the rest are cancelled"),
+    select: z
+      .enum(["vote", "shortest"])
+      .default("vote")
+      .describe("vote: majority of the k; shortest: the first to finish"),
   }),
   create: (p, spec) => firstFinish(p, spec),
 });
@@ -165,12 +279,21 @@ strategies.define({
   name: "early-reject",
   description: "best-of-n step by step, stopping a partial solution once its PRM score cannot win",
   params: z.object({
-    n: samplesParam(16),
+    n: samplesParam(16, "candidates"),
     ...samplingParams,
-    wave: z.coerce.number().int().min(1).max(4096).default(4),
-    floor: z.coerce.number().min(0).max(1).default(0.05),
-    accept: z.coerce.number().min(0).default(0.9),
-    stepTokens: z.coerce.number().int().min(1).max(100_000).default(64),
+    wave: z.coerce.number().int().min(1).max(4096).default(4).describe("candidates started together"),
+    floor: z.coerce
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.05)
+      .describe("stop a partial candidate scoring below this (0 is off)"),
+    accept: z.coerce
+      .number()
+      .min(0)
+      .default(0.9)
+      .describe("start no new wave once a complete candidate scores this (> 1 is off)"),
+    stepTokens: z.coerce.number().int().min(1).max(100_000).default(64).describe("most tokens of one step"),
   }),
   create: (p, spec) => earlyReject(p, spec),
 });
@@ -179,11 +302,16 @@ strategies.define({
   name: "speculative-rejection",
   description: "best-of-n that stops the worst fraction of partial generations after a token prefix",
   params: z.object({
-    n: samplesParam(16),
+    n: samplesParam(16, "candidates"),
     ...samplingParams,
-    tokens: z.coerce.number().int().min(1).default(16),
-    reject: z.coerce.number().min(0).max(1).default(0.75),
-    rounds: z.coerce.number().int().min(1).max(64).default(1),
+    tokens: z.coerce.number().int().min(1).default(16).describe("tokens generated before each rejection"),
+    reject: z.coerce
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.75)
+      .describe("share of the unfinished candidates stopped at each rejection"),
+    rounds: z.coerce.number().int().min(1).max(64).default(1).describe("rejections, every `tokens` tokens"),
   }),
   create: (p, spec) => speculativeRejection(p, spec),
 });
@@ -194,7 +322,10 @@ strategies.define({
   params: z.object({
     n: samplesParam(16),
     ...samplingParams,
-    similarity: z.enum(["answer", "lines", "words", "edit"]).default("answer"),
+    similarity: z
+      .enum(["answer", "lines", "words", "edit"])
+      .default("answer")
+      .describe("how two solutions are compared: same answer, shared lines, shared words, edit distance"),
   }),
   create: (p, spec) => mbr(p, spec),
 });

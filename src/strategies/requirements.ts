@@ -13,6 +13,10 @@ export function requireLogprobs(ctx: StrategyContext, who: string): void {
 
 /** The run's scorer; fails with a {@link ConfigError} naming `who` when there is none. */
 export function requireScorer(ctx: StrategyContext, who: string, example = "prm"): Scorer {
-  if (!ctx.scorer) throw new ConfigError(`${who} needs a scorer`, { hint: `pass --scorer, e.g. ${example}` });
+  if (!ctx.scorer) {
+    throw new ConfigError(`${who} needs a scorer`, {
+      hint: `give the run a scorer, e.g. await scorers.create("${example}").open()`,
+    });
+  }
   return ctx.scorer;
 }

@@ -7,6 +7,7 @@ import type { AnswerEquivalence, AnswerExtractor, Scorer } from "../core/scorer.
 import type { GenerationDefaults, Strategy, StrategyEvent, StrategyResult } from "../core/strategy.js";
 import { TraceRecorder } from "../core/trace.js";
 import { addUsage } from "../core/usage.js";
+import { validatePrompt } from "../core/validate.js";
 
 /** Everything {@link runStrategy} needs besides the strategy and the problem. */
 export interface RunOptions {
@@ -28,16 +29,18 @@ export interface RunOptions {
 /**
  * Runs a strategy on one problem: sets up the meter (usage and budget), the seeded generator and
  * the trace, and returns the outcome with exact usage. A spent budget or an abort ends the run with
- * the matching `stopReason` instead of an error.
+ * the matching `stopReason` instead of an error. An empty prompt is a `ConfigError` (see
+ * `validatePrompt`).
  */
 export async function runStrategy(
   strategy: Strategy,
   problem: Problem,
   options: RunOptions,
 ): Promise<StrategyResult> {
+  validatePrompt(problem.prompt);
   if (strategy.needsScorer && !options.scorer) {
     throw new ConfigError(`strategy ${strategy.spec} needs a scorer`, {
-      hint: "pass a scorer (--scorer SPEC)",
+      hint: 'give it one in the run options (scorer), e.g. await scorers.create("genprm").open()',
     });
   }
   const meter = new ComputeMeter(options.budget);

@@ -1,6 +1,8 @@
 import type { Problem } from "../core/prompt.js";
 import type { Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
-import { allAborted, type SampleSettings, sampleCandidates, traceCandidates } from "./sampling.js";
+import { allAborted, traceCandidates } from "./candidates.js";
+import type { SampleSettings } from "./params.js";
+import { sampleCandidates } from "./rounds.js";
 
 /**
  * `n` independent samples, returned as candidates (repeated sampling, as in Large Language

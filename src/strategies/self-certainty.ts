@@ -1,8 +1,10 @@
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
+import { CandidateLog, toCandidate } from "./candidates.js";
 import { type ConfidenceOptions, traceConfidence } from "./confidence.js";
+import type { SampleSettings } from "./params.js";
 import { requireLogprobs } from "./requirements.js";
-import { CandidateLog, draw, type SampleSettings, stopReasonOf, toCandidate } from "./sampling.js";
+import { draw, stopReasonOf } from "./rounds.js";
 import { argmax, majorityVote } from "./vote.js";
 
 /** Settings of {@link selfCertainty}. */

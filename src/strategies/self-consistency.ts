@@ -1,9 +1,10 @@
 import type { Problem } from "../core/prompt.js";
-import type { AnswerEquivalence } from "../core/scorer.js";
 import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
+import { CandidateLog } from "./candidates.js";
+import type { SampleSettings } from "./params.js";
 import { type Layer, type Selection, selectionLayer } from "./pipeline.js";
-import { CandidateLog, type SampleSettings, sampleCandidates, stopReasonOf } from "./sampling.js";
-import { groupAnswers, majorityVote } from "./vote.js";
+import { sampleCandidates, stopReasonOf } from "./rounds.js";
+import { majorityVote, voteCounts } from "./vote.js";
 
 /**
  * Self-consistency (Wang et al. 2022): sample `n` solutions, extract their answers and return the
@@ -24,21 +25,6 @@ export function selfConsistency(settings: SampleSettings, spec = "self-consisten
       }
       return voteOutcome(log, ctx, stopReason);
     },
-  };
-}
-
-/** Vote counts by answer and the number of candidates without one, for traces. */
-export function voteSummary(
-  candidates: readonly Candidate[],
-  same: AnswerEquivalence,
-): { votes: Record<string, number>; noAnswer: number } {
-  const classes = groupAnswers(
-    candidates.map((c) => c.answer),
-    same,
-  );
-  return {
-    votes: Object.fromEntries(classes.map((c) => [c.answer, c.members.length])),
-    noAnswer: candidates.filter((c) => c.answer === null).length,
   };
 }
 
@@ -67,7 +53,7 @@ function voteSelection(input: readonly Candidate[], ctx: StrategyContext): Selec
     input.map((c) => c.answer),
     ctx.sameAnswer,
   );
-  const meta = voteSummary(input, ctx.sameAnswer);
+  const meta = voteCounts(input, ctx.sameAnswer);
   if (!winner) return { chosen: -1, answer: null, meta };
   return { chosen: winner.members[0]!, answer: winner.answer, members: winner.members, meta };
 }

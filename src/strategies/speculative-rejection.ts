@@ -1,17 +1,9 @@
 import type { Problem } from "../core/prompt.js";
 import type { Candidate, StopReason, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
+import { CandidateLog, extendCandidate, toCandidate } from "./candidates.js";
+import type { SampleSettings } from "./params.js";
 import { requireScorer } from "./requirements.js";
-import {
-  CandidateLog,
-  draw,
-  extendCandidate,
-  roundStop,
-  type SampleSettings,
-  settleAll,
-  shareBudget,
-  stopReasonOf,
-  toCandidate,
-} from "./sampling.js";
+import { draw, roundStop, settleAll, shareBudget, stopReasonOf } from "./rounds.js";
 import { argmax } from "./vote.js";
 
 /** Settings of {@link speculativeRejection}. */

@@ -1,63 +1,17 @@
 import type { Problem } from "../core/prompt.js";
-import type { AnswerEquivalence } from "../core/scorer.js";
 import type { Candidate, Strategy, StrategyContext, StrategyOutcome } from "../core/strategy.js";
 import { scoreMissing } from "./best-of-n.js";
+import { CandidateLog, scoreCandidates } from "./candidates.js";
+import type { SampleSettings } from "./params.js";
 import { type Layer, selectionLayer } from "./pipeline.js";
 import { requireScorer } from "./requirements.js";
-import {
-  CandidateLog,
-  type SampleSettings,
-  sampleCandidates,
-  scoreCandidates,
-  stopReasonOf,
-} from "./sampling.js";
-import { type AnswerClass, groupAnswers, majorityVote } from "./vote.js";
-
-/** How the scores of one answer's candidates add up to that answer's weight. */
-export type ScoreAggregate = "sum" | "max" | "mean";
+import { sampleCandidates, stopReasonOf } from "./rounds.js";
+import { answerWeights, type ScoreAggregate, weightedMajority } from "./vote.js";
 
 /** Settings of {@link weightedVote}. */
 export interface WeightedVoteSettings extends SampleSettings {
   /** `sum` is the weighted majority vote; `max` and `mean` are its variants. Default `sum`. */
   aggregate?: ScoreAggregate;
-}
-
-/**
- * The answer class with the highest aggregated score. Scores that are NaN or negative count as 0. When
- * every weight is 0 (all-wrong verifier, all-NaN scores), it falls back to the plain majority vote.
- * Ties go to the class whose first member came first. Null answers never win.
- */
-export function weightedMajority(
-  candidates: readonly Pick<Candidate, "answer" | "score">[],
-  same: AnswerEquivalence,
-  aggregate: ScoreAggregate = "sum",
-): (AnswerClass & { fallback: boolean }) | null {
-  const weights = candidates.map((c) => {
-    const s = c.score ?? Number.NaN;
-    return Number.isFinite(s) && s > 0 ? s : 0;
-  });
-  const answers = candidates.map((c) => c.answer);
-  const classes = groupAnswers(answers, same, weights);
-  if (classes.length === 0) return null;
-  if (classes.every((c) => c.weight === 0)) {
-    const plain = majorityVote(answers, same);
-    return plain && { ...plain, fallback: true };
-  }
-  let best: AnswerClass | null = null;
-  let bestValue = Number.NEGATIVE_INFINITY;
-  for (const c of classes) {
-    const value =
-      aggregate === "sum"
-        ? c.weight
-        : aggregate === "mean"
-          ? c.weight / c.members.length
-          : Math.max(...c.members.map((m) => weights[m]!));
-    if (value > bestValue) {
-      best = c;
-      bestValue = value;
-    }
-  }
-  return best && { ...best, weight: bestValue, fallback: false };
 }
 
 /**
@@ -104,12 +58,10 @@ export function selectWeighted(
 /** Answer → summed weight, for the trace. */
 function classWeights(log: CandidateLog, ctx: StrategyContext): Record<string, number> {
   const weights = log.candidates.map((c) => (Number.isFinite(c.score) && c.score! > 0 ? c.score! : 0));
-  return Object.fromEntries(
-    groupAnswers(
-      log.candidates.map((c) => c.answer),
-      ctx.sameAnswer,
-      weights,
-    ).map((c) => [c.answer, c.weight]),
+  return answerWeights(
+    log.candidates.map((c) => c.answer),
+    ctx.sameAnswer,
+    weights,
   );
 }
 

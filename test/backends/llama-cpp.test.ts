@@ -209,7 +209,7 @@ describe("loading models", () => {
   test("a missing file is a ModelLoadError that says what to pass", async () => {
     await assert.rejects(LlamaCppModel.load({ model: "/nonexistent/model.gguf" }), (e: Error) => {
       assert.ok(e instanceof ModelLoadError);
-      assert.match(e.message, /model file not found.*--model/);
+      assert.match(e.message, /model file not found: .* — give the path of a \.gguf file/);
       return true;
     });
   });

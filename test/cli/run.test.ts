@@ -12,6 +12,7 @@ describe("deliberate run", () => {
     const { code, stdout, stderr } = runCli(["run", "--strategy", "sc:n=4", "57+38-19+44"]);
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^-?\d+\n$/);
+    assert.equal(stderr, "", "an arithmetic question gets no note");
   });
 
   test("--json has the answer, candidates and usage that add up; --trace writes the tree", () => {
@@ -68,10 +69,20 @@ describe("deliberate run", () => {
     }
   });
 
-  test("reads the prompt from stdin with -", () => {
-    const { code, stdout } = runCli(["run", "--strategy", "greedy", "-"], "57+38\n");
-    assert.equal(code, 0);
-    assert.match(stdout, /^-?\d+\n$/);
+  test("reads the prompt from stdin with -; a prompt that is not an arithmetic question gets one note", () => {
+    // One model load for both: the note proves the text from stdin is the prompt.
+    const { code, stdout, stderr } = runCli(
+      ["run", "--strategy", "greedy", "--max-tokens", "8", "-"],
+      "What is the capital of France?\n",
+    );
+    assert.equal(code, 0, stderr);
+    assert.ok(stdout.trim().length > 0, "something is answered");
+    const notes = stderr.match(/^note: .*$/gm) ?? [];
+    assert.equal(notes.length, 1, stderr);
+    assert.match(
+      notes[0]!,
+      /^note: the embedded default model only does the arithmetic task .*this prompt is not one/,
+    );
   });
 
   const bad: [string, string[], RegExp][] = [
@@ -82,6 +93,11 @@ describe("deliberate run", () => {
     ["missing model", ["run", "--model", "/no/such/model.gguf", "x"], /model file not found/],
     ["unknown scorer", ["run", "--scorer", "oracle", "x"], /unknown scorer "oracle"/],
     ["bad seed", ["run", "--seed", "-4", "x"], /--seed/],
+    [
+      "whitespace-only prompt",
+      ["run", "   \n "],
+      /^error: the prompt is empty \(it has only whitespace\)\n$/,
+    ],
   ];
   for (const [name, args, message] of bad) {
     test(`bad input: ${name} → one error line, exit 1, no stack trace`, () => {
@@ -107,10 +123,26 @@ describe("deliberate run", () => {
   });
 });
 
-describe("deliberate strategies", () => {
-  test("lists strategies with their parameters", () => {
+describe("deliberate strategies / scorers", () => {
+  test("list each parameter with its default and meaning", () => {
     const { code, stdout } = runCli(["strategies"]);
     assert.equal(code, 0);
-    assert.match(stdout, /self-consistency \(sc\): .*\n\s+params: n, temperature/);
+    assert.match(
+      stdout,
+      /self-consistency \(sc\): .*\n\s+n=16\s+samples drawn\n\s+temperature=0\.8\s+sampling temperature/,
+    );
+    assert.match(
+      stdout,
+      /\n\s+aggregate=sum\s+how an answer's candidate scores make its weight \(sum \| max \| mean\)\n/,
+    );
+    // A parameter without a default is listed by its name alone.
+    assert.match(stdout, /greedy: .*\n\s+maxTokens\s+most tokens per solution/);
+    const scorerList = runCli(["scorers"]);
+    assert.equal(scorerList.code, 0);
+    assert.match(
+      scorerList.stdout,
+      /genprm: .*\n\s+source\s+a GGUF path, an hf: URI or a server URL \(default: the embedded generative PRM\)/,
+    );
+    assert.match(scorerList.stdout, /\n\s+aggregation=min\s+how step scores make/);
   });
 });

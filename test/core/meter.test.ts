@@ -6,6 +6,8 @@ import type { CompletionRequest, LanguageModel } from "../../src/core/model.js";
 import { Rng } from "../../src/core/rng.js";
 import { aggregateSteps } from "../../src/core/scorer.js";
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** A model that generates `maxTokens` tokens per sample (or 10), recording what it was asked. */
 function countingModel(requests: CompletionRequest[]): LanguageModel {
   return {
@@ -57,6 +59,25 @@ describe("ComputeMeter", () => {
     const model = meter.model(countingModel([]));
     await model.complete({ prompt: "p" });
     await assert.rejects(model.complete({ prompt: "p" }), /call budget of 1 spent/);
+  });
+
+  test("enforces the wall-time budget: no call starts once maxWallMs has passed", async () => {
+    const meter = new ComputeMeter({ maxWallMs: 20 });
+    const inner = countingModel([]);
+    const slow: LanguageModel = {
+      ...inner,
+      async complete(request) {
+        await sleep(40);
+        return inner.complete(request);
+      },
+    };
+    const model = meter.model(slow);
+    assert.equal(meter.exhaustedReason(), null);
+    await model.complete({ prompt: "p" }); // starts at once, ends after the limit
+    assert.ok(meter.elapsedMs() >= 20);
+    assert.equal(meter.exhaustedReason(), "time budget of 20 ms spent");
+    await assert.rejects(model.complete({ prompt: "p" }), BudgetExhaustedError);
+    assert.equal(meter.usage.calls, 1);
   });
 
   test("rejects non-positive budgets", () => {

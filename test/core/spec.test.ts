@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { z } from "zod";
 import { ConfigError } from "../../src/core/errors.js";
-import { parseSpec } from "../../src/core/spec.js";
-import { createStrategy, strategies } from "../../src/strategies/registry.js";
+import { parameterInfo, parseSpec } from "../../src/core/spec.js";
 import { scorers } from "../../src/scorers/registry.js";
+import { layers } from "../../src/strategies/layers.js";
+import { createStrategy, strategies } from "../../src/strategies/registry.js";
 
 describe("parseSpec", () => {
   test("name alone", () => {
@@ -63,6 +65,49 @@ describe("strategy registry", () => {
       assert.ok(names.includes(name), name);
     assert.equal(new Set(names).size, names.length, "names are unique");
     for (const s of list) assert.ok(s.description.length > 0, `${s.name} has a description`);
+  });
+  test("every parameter of every strategy, layer and scorer says what it means", () => {
+    for (const registry of [strategies, layers, scorers]) {
+      for (const def of registry.list()) {
+        assert.deepEqual(
+          def.parameters.map((p) => p.name),
+          def.params,
+        );
+        for (const p of def.parameters) assert.ok(p.description.length > 0, `${def.name}.${p.name}`);
+      }
+    }
+  });
+  test("parameters carry their defaults and enum values", () => {
+    const sc = strategies.list().find((s) => s.name === "self-consistency")!;
+    assert.deepEqual(
+      sc.parameters.map((p) => [p.name, p.default]),
+      [
+        ["n", 16],
+        ["temperature", 0.8],
+        ["topP", 1],
+        ["topK", 0],
+        ["maxTokens", undefined],
+      ],
+    );
+    const mbr = strategies.list().find((s) => s.name === "mbr")!;
+    assert.deepEqual(mbr.parameters.at(-1), {
+      name: "similarity",
+      description: "how two solutions are compared: same answer, shared lines, shared words, edit distance",
+      default: "answer",
+      values: ["answer", "lines", "words", "edit"],
+    });
+  });
+  test("parameterInfo reads through default and optional wrappers", () => {
+    assert.deepEqual(parameterInfo("a", z.coerce.number().describe("inner").default(3)), {
+      name: "a",
+      description: "inner",
+      default: 3,
+    });
+    assert.deepEqual(parameterInfo("b", z.string().optional()), {
+      name: "b",
+      description: "",
+      default: undefined,
+    });
   });
 });
 

@@ -18,11 +18,12 @@ import {
   sequenceCost,
 } from "../../src/eval/metrics/index.js";
 import type { EvalSummary, GroupSummary, MetricRow } from "../../src/eval/summary.js";
+import { CLI_ENTRY } from "../helpers/cli.js";
 import { loadPolicy } from "../helpers/models.js";
 import { startTestServer } from "../server/setup.js";
 
 const root = join(import.meta.dirname, "..", "..");
-const cli = join(root, "src", "cli", "main.ts");
+const cli = join(root, CLI_ENTRY);
 
 interface Exit {
   code: number | null;
@@ -32,7 +33,7 @@ interface Exit {
 }
 
 function startEval(args: string[]): { child: ChildProcess; done: Promise<Exit> } {
-  const child = spawn(process.execPath, ["--import", "tsx", cli, "eval", ...args], {
+  const child = spawn(process.execPath, [cli, "eval", ...args], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -149,10 +150,11 @@ function storedCompute(file: string): {
 }
 
 const N = 4;
-// 6 problems per level × 8 levels.
+// 3 problems per level × 8 levels: enough to kill a run midway and to see greedy's accuracy.
+const PROBLEMS = 24;
 const ARITH_ARGS = [
   "--dataset",
-  "arith:test:6",
+  "arith:test:3",
   "--samples",
   String(N),
   "--strategy",
@@ -168,13 +170,14 @@ describe("deliberate eval (embedded model)", { timeout: 240_000 }, () => {
 
   test("a run that was never killed", async () => {
     const out = join(base, "reference");
-    const { stdout } = await runEval([...ARITH_ARGS, "--out", out, "--json"]);
+    const { stdout, stderr } = await runEval([...ARITH_ARGS, "--out", out, "--json"]);
+    assert.doesNotMatch(stderr, /note: the embedded default model/, "arithmetic problems get no note");
     referenceSummary = JSON.parse(stdout) as EvalSummary;
     assert.deepEqual(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")), referenceSummary);
     reference = dump(join(out, "run.sqlite"));
-    assert.equal(reference.problems.length, 48);
-    assert.equal(reference.samples.length, 48 * N);
-    assert.equal(referenceSummary.problems.completed, 48);
+    assert.equal(reference.problems.length, PROBLEMS);
+    assert.equal(reference.samples.length, PROBLEMS * N);
+    assert.equal(referenceSummary.problems.completed, PROBLEMS);
     assert.deepEqual(referenceSummary.ks, [1, 2, 4]);
     assert.deepEqual(
       referenceSummary.groups.map((g) => g.label),
@@ -204,7 +207,7 @@ describe("deliberate eval (embedded model)", { timeout: 240_000 }, () => {
     assert.deepEqual([shape.params, shape.layers, shape.dModel, shape.kvDim], [1_076_096, 5, 128, 128]);
     assert.deepEqual([summary.cost.intensity, summary.cost.batchSize], [295, 1]);
     const stored = storedCompute(join(base, "reference", "run.sqlite"));
-    assert.equal(stored.length, 48);
+    assert.equal(stored.length, PROBLEMS);
     const options = { batchSize: 1, intensity: 295 };
     const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const check = (group: GroupSummary, problems: typeof stored) => {
@@ -241,7 +244,7 @@ describe("deliberate eval (embedded model)", { timeout: 240_000 }, () => {
     const all = summary.groups.at(-1)!;
     const greedy = all.metrics[0]!.compute!;
     t.diagnostic(
-      `arith:test:6, all 48 problems: greedy ${greedy.promptTokens} prompt + ${greedy.generatedTokens} generated tokens, ` +
+      `arith:test:3, all ${PROBLEMS} problems: greedy ${greedy.promptTokens} prompt + ${greedy.generatedTokens} generated tokens, ` +
         `${greedy.flops} FLOPs, ${greedy.bytes} bytes, ${greedy.eflops} eFLOPs per problem; ` +
         `pool sample ${all.metrics[1]!.compute!.flops} FLOPs`,
     );
@@ -264,8 +267,8 @@ describe("deliberate eval (embedded model)", { timeout: 240_000 }, () => {
     assert.equal(killed.signal, "SIGKILL");
     const partial = dump(file);
     const completedAtKill = partial.problems.filter((p) => p.samples > 0).length;
-    assert.ok(completedAtKill >= 5 && completedAtKill < 48, `killed after ${completedAtKill} problems`);
-    t.diagnostic(`killed with SIGKILL after ${completedAtKill}/48 problems were stored`);
+    assert.ok(completedAtKill >= 5 && completedAtKill < PROBLEMS, `killed after ${completedAtKill} problems`);
+    t.diagnostic(`killed with SIGKILL after ${completedAtKill}/${PROBLEMS} problems were stored`);
     // Every problem is all-or-nothing: N samples and 1 result, or none.
     for (const p of partial.problems)
       assert.ok((p.samples === N && p.results === 1) || (p.samples === 0 && p.results === 0));
@@ -319,11 +322,11 @@ describe("deliberate eval (embedded model)", { timeout: 240_000 }, () => {
     );
   });
 
-  test("gsm8k:test:20 with sc:n=4 runs end to end", async () => {
+  test("gsm8k:test:5 with sc:n=4 runs end to end", async () => {
     const out = join(base, "gsm8k");
-    const { stdout } = await runEval([
+    const { stdout, stderr } = await runEval([
       "--dataset",
-      "gsm8k:test:20",
+      "gsm8k:test:5",
       "--strategy",
       "sc:n=4",
       "--max-tokens",
@@ -331,10 +334,15 @@ describe("deliberate eval (embedded model)", { timeout: 240_000 }, () => {
       "--out",
       out,
     ]);
-    assert.match(stdout, /gsm8k:test:20 · 20\/20 problems/);
+    assert.match(stdout, /gsm8k:test:5 · 5\/5 problems/);
+    // The embedded model only does arithmetic: said once, with the count of other problems.
+    assert.deepEqual(stderr.match(/^note: .*$/gm), [
+      "note: the embedded default model only does the arithmetic task (questions like 57+38-19+44); " +
+        "5 of 5 problems are not, so its answers mean nothing — pass --model or --base-url for other questions",
+    ]);
     assert.match(stdout, /sc:n=4\s+\d\.\d{3}\s+\[\d\.\d{3}, \d\.\d{3}\]/);
     const d = dump(join(out, "run.sqlite"));
-    assert.equal(d.results.length, 20);
+    assert.equal(d.results.length, 5);
     const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as EvalSummary;
     assert.equal(summary.grading, "math");
     assert.equal(summary.groups.length, 1);
@@ -383,9 +391,15 @@ describe("deliberate eval (embedded model)", { timeout: 240_000 }, () => {
     }
   });
 
-  test("unknown datasets fail with one clear line", async () => {
+  test("unknown datasets and a missing run to resume fail with one clear line", async () => {
     const { code, stderr } = await startEval(["--dataset", "nope:test", "--strategy", "greedy"]).done;
     assert.equal(code, 1);
     assert.match(stderr, /^error: unknown dataset "nope" — valid: gsm8k:test, .*arith:test/m);
+    const resume = await startEval(["--resume", "--out", join(base, "no-run-here")]).done;
+    assert.equal(resume.code, 1);
+    assert.match(
+      resume.stderr,
+      /^error: no run to resume in .*no-run-here .* — drop --resume to start a new run there$/m,
+    );
   });
 });

@@ -175,7 +175,10 @@ describe("RunStore", () => {
   test("create refuses an existing run; open refuses a missing one", () => {
     const dir = tempDir();
     RunStore.create(dir, {}, problems).close();
-    assert.throws(() => RunStore.create(dir, {}, problems), /already holds a run.*--resume/);
+    assert.throws(
+      () => RunStore.create(dir, {}, problems),
+      /already holds a run — open it with RunStore.open/,
+    );
     assert.throws(() => RunStore.open(tempDir()), /no run to resume/);
   });
 });

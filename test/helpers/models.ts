@@ -1,6 +1,7 @@
 import { after, before } from "node:test";
 import { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
 import { embeddedModels } from "../../src/defaults.js";
+import "./plain-children.js";
 
 /** The arithmetic prompt most backend tests use; its greedy path has a clear margin. */
 export const ARITH_PROMPT = "Q:57+38-19+44\n";

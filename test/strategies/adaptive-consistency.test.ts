@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import type { LanguageModel } from "../../src/core/model.js";
 import { Rng } from "../../src/core/rng.js";
 import type { StrategyEvent } from "../../src/core/strategy.js";
 import {
@@ -14,6 +15,8 @@ import { usePolicy } from "../helpers/models.js";
 import { arithOptions, arithProblems, candidateTokens, run, ScriptedModel, solution } from "./fixtures.js";
 
 const exact = (a: string, b: string) => a === b;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("stopping criteria", () => {
   test("Beta: P(Beta(a+1, b+1) > 1/2) in closed form", () => {
@@ -144,6 +147,32 @@ describe("adaptive-sc strategy (scripted)", () => {
     });
     assert.equal(result.stopReason, "aborted");
     assert.ok(result.candidates.length <= 4);
+  });
+});
+
+describe("the wall-time budget (maxWallMs)", () => {
+  test("a run past maxWallMs ends between rounds with stopReason budget and the vote so far", async () => {
+    // Every request takes 150 ms; the limit of 200 ms lets one or two rounds of 4 start, never more,
+    // while adaptive-sc on an even split would otherwise sample all 40.
+    const scripted = new ScriptedModel((i) => solution(i % 2 === 0 ? "1" : "2"));
+    const slow: LanguageModel = {
+      id: scripted.id,
+      capabilities: scripted.capabilities,
+      async complete(request) {
+        await sleep(150);
+        return scripted.complete(request);
+      },
+      close: async () => {},
+    };
+    const result = await run(createStrategy("adaptive-sc:n=40,batch=4"), {
+      model: slow,
+      budget: { maxWallMs: 200 },
+    });
+    assert.equal(result.stopReason, "budget");
+    const k = result.candidates.length;
+    assert.ok(k === 4 || k === 8, `${k} samples`);
+    assert.equal(result.answer, "1", "the tie goes to the answer seen first");
+    assert.ok(result.usage.wallMs >= 200);
   });
 });
 

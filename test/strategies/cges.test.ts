@@ -195,16 +195,25 @@ describe("cges on the embedded model", () => {
       assert.ok(c.confidence! >= 0.001 && c.confidence! <= 0.999, `${c.confidence}`);
       assert.equal(c.logprobs!.length > 0, true);
     }
-    const posterior = answerPosterior(
-      result.candidates,
-      result.candidates.map((c) => c.confidence!),
-      0.3,
-      exact,
+    // The documented model, written out here: an answer's odds against the unseen answer are
+    // Π r / ((1 − r) · 0.3) over its samples; its posterior is its odds over 1 + the sum of all odds.
+    const odds = new Map<string, number>();
+    for (const c of result.candidates) {
+      if (c.answer === null) continue;
+      const r = c.confidence!;
+      odds.set(c.answer, (odds.get(c.answer) ?? 1) * (r / ((1 - r) * 0.3)));
+    }
+    const total = 1 + [...odds.values()].reduce((s, o) => s + o, 0);
+    const lead = [...odds.entries()].reduce<[string, number] | null>(
+      (best, e) => (best === null || e[1] > best[1] ? e : best),
+      null,
     );
-    assert.equal(result.answer, posterior.answers[posterior.lead]?.answer ?? null);
+    assert.equal(result.answer, lead?.[0] ?? null);
+    const root = result.trace.find((n) => n.parent === null)!;
+    if (lead) assert.ok(Math.abs((root.meta!.probability as number) - lead[1] / total) < 1e-9);
     if (k < 16) {
       assert.equal(result.stopReason, "early-stop");
-      assert.ok(posterior.answers[posterior.lead]!.probability >= 0.95);
+      assert.ok(lead![1] / total >= 0.95);
     }
   });
 });

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { CapabilityError } from "../../src/core/errors.js";
-import type { Candidate } from "../../src/core/strategy.js";
-import { confidenceVotes } from "../../src/strategies/deepconf.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runStrategy } from "../../src/strategies/run.js";
 import { usePolicy } from "../helpers/models.js";
@@ -38,7 +36,20 @@ const script: ScriptedSample[] = [
   trace("h", "6", -0.08),
 ];
 
-const exact = (a: string, b: string) => a === b;
+/**
+ * Token confidence with topLogprobs=3 on the scripted model: minus the mean of the sampled token's
+ * logprob lp and two alternatives sharing the remaining mass, log((1 − e^lp) / 2) each (when lp is
+ * below that share, three alternatives of log((1 − e^lp) / 3)). Computed by hand from that rule:
+ */
+const CONFIDENCE = {
+  "-0.05": 2.4925168597448817, // (0.05 + 2 · 3.71370) / 3
+  "-0.1": 2.0635437610693574,
+  "-0.6": 1.1926783659375098,
+  "-0.8": 1.1265099064992805,
+  "-0.08": 2.1990727816148743,
+  "-4": 1.1170977354939964, // −log(0.981684 / 3)
+};
+const near = (a: number, b: number) => Math.abs(a - b) < 1e-9;
 const spec = "deepconf:n=8,warmup=4,keep=0.5,window=4,chunk=4,consensus=2,topLogprobs=3,batch=4";
 
 describe("deepconf strategy (scripted)", () => {
@@ -50,30 +61,36 @@ describe("deepconf strategy (scripted)", () => {
     });
     const root = result.trace.find((n) => n.parent === null)!;
     const threshold = root.meta!.threshold as number;
-    assert.ok(Number.isFinite(threshold));
-    // Warm-up traces are the first four candidates; half of them clear the threshold (keep=0.5).
+    // The 0.5 quantile of the warm-up confidences, interpolated between the 2nd and 3rd lowest.
+    assert.ok(near(threshold, (CONFIDENCE["-0.6"] + CONFIDENCE["-0.1"]) / 2), String(threshold));
+    // Warm-up traces are the first four candidates, each with its constant token confidence.
     const warm = result.candidates.slice(0, 4);
-    assert.equal(warm.filter((c) => c.confidence! >= threshold).length, 2);
-    // The trace with the bad stretch was stopped during generation, right after the chunk that
-    // completed a window inside the stretch, long before its 29 tokens.
+    const expected = [CONFIDENCE["-0.05"], CONFIDENCE["-0.1"], CONFIDENCE["-0.6"], CONFIDENCE["-0.8"]];
+    for (const [i, c] of expected.entries()) {
+      assert.ok(near(warm[i]!.confidence!, c), `warm-up ${i}: ${warm[i]!.confidence}`);
+    }
+    // The trace with the bad stretch (tokens 8–15) was stopped during generation after the third
+    // chunk of 4, whose window 8–11 lies inside the stretch: 12 of its 29 tokens.
     const stopped = result.candidates.find((c) => c.text.startsWith("ffff"))!;
     assert.ok(stopped, "the stopped trace is recorded");
-    assert.ok(stopped.completionTokens <= 12, `stopped at ${stopped.completionTokens}`);
-    assert.ok(stopped.confidence! < threshold);
+    assert.equal(stopped.completionTokens, 12);
+    assert.ok(near(stopped.confidence!, CONFIDENCE["-4"]));
     const stoppedNode = result.trace.find((n) => n.meta?.stoppedAt !== undefined)!;
     assert.equal(stoppedNode.status, "pruned");
+    assert.equal(stoppedNode.meta!.stoppedAt, 12);
     // Generation went chunk by chunk, continuing prefixes.
     assert.ok(model.requests.filter((r) => r.prefix).every((r) => r.maxTokens! <= 4));
     assert.ok(model.requests.some((r) => r.prefix));
-    // The vote: voters are the warm-up traces above the threshold and the online traces that finished.
-    const voters = result.trace
-      .filter((n) => n.parent !== null && n.status !== "pruned")
-      .map((n) => result.candidates.find((c) => c.text === n.text && c.confidence === n.meta?.confidence)!);
-    const votes = confidenceVotes(voters as Candidate[], exact);
-    assert.deepEqual(root.meta!.votes, votes);
-    const best = Object.entries(votes).sort((a, b) => b[1] - a[1])[0]![0];
-    assert.equal(result.answer, best);
+    // The vote: the two warm-up traces above the threshold (answer 5) and the three online traces
+    // that finished (answer 6), each weighted by its confidence.
+    const votes = root.meta!.votes as Record<string, number>;
+    assert.deepEqual(Object.keys(votes), ["5", "6"]);
+    assert.ok(near(votes["5"]!, CONFIDENCE["-0.05"] + CONFIDENCE["-0.1"]), `${votes["5"]}`);
+    assert.ok(near(votes["6"]!, 2 * CONFIDENCE["-0.05"] + CONFIDENCE["-0.08"]), `${votes["6"]}`);
     assert.equal(result.answer, "6");
+    // Its most confident member, the first of the two at −0.05: warm-up 0–3, stopped f, then e.
+    assert.equal(result.chosen, 5);
+    assert.ok(result.candidates[5]!.text.startsWith("eee"));
     assert.equal(result.usage.completionTokens, candidateTokens(result));
     assert.equal(result.stopReason, "completed");
   });
@@ -87,6 +104,30 @@ describe("deepconf strategy (scripted)", () => {
     assert.equal(result.answer, "5");
     assert.equal(result.stopReason, "early-stop");
     assert.equal(result.candidates.length, 4, "decided by the warm-up alone");
+  });
+
+  test("no voter: the plain majority over the complete traces", async () => {
+    // The two confident warm-up traces give no answer, so they cannot vote; the two below the
+    // threshold are complete and answer 5 and 5. No online phase (n = warmup).
+    const noAnswer = (letter: string, logprob: number): ScriptedSample => ({
+      text: `${letter.repeat(24)}\n`,
+      logprob,
+    });
+    const script = [noAnswer("a", -0.05), noAnswer("b", -0.1), trace("c", "5", -0.6), trace("d", "5", -0.8)];
+    const model = new ScriptedModel((i) => script[i]!);
+    const result = await run(
+      createStrategy("deepconf:n=4,warmup=4,keep=0.5,window=4,chunk=4,topLogprobs=3"),
+      {
+        model,
+        defaults: { maxTokens: 100, stepDelimiter: "\n" },
+      },
+    );
+    const root = result.trace.find((n) => n.parent === null)!;
+    assert.deepEqual(root.meta!.votes, {}, "nobody votes");
+    assert.ok(near(root.meta!.threshold as number, (CONFIDENCE["-0.6"] + CONFIDENCE["-0.1"]) / 2));
+    assert.equal(result.answer, "5");
+    assert.equal(result.chosen, 2, "the majority answer's first complete trace");
+    assert.equal(result.stopReason, "completed");
   });
 
   test("no voter (no answers): plain majority over complete traces, or null", async () => {

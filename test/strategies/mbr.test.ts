@@ -52,8 +52,14 @@ describe("mbrSelect", () => {
     assert.equal(mbrSelect(list, similarities.lines, ctx).chosen, 2);
     // By answer, 3 wins too but its first member comes first.
     assert.equal(mbrSelect(list, similarities.answer, ctx).chosen, 1);
+    // Lengths 1, 3 and 6: utilities 1/3 + 1/6, 1/3 + 1/4 and 1/6 + 1/4; the middle one is closest.
     const byLength = (a: Candidate, b: Candidate) => 1 / (1 + Math.abs(a.text.length - b.text.length));
-    assert.ok(mbrSelect(list, byLength, ctx).chosen >= 0);
+    const sized = [cand("a", null), cand("aaa", null), cand("aaaaaa", null)];
+    const { chosen, utilities } = mbrSelect(sized, byLength, ctx);
+    assert.equal(chosen, 1);
+    for (const [i, u] of [0.5, 7 / 12, 5 / 12].entries()) {
+      assert.ok(Math.abs(utilities[i]! - u) < 1e-12, `${utilities}`);
+    }
   });
 });
 
@@ -84,7 +90,7 @@ describe("mbr strategy", () => {
 
 describe("mbr on the embedded model", () => {
   const policy = usePolicy(8);
-  test("answer and text similarities run end to end", async () => {
+  test("answer and text similarities run end to end and pick the highest utility", async () => {
     const [problem] = arithProblems(5, 1);
     for (const similarity of ["answer", "lines", "edit"]) {
       const result = await runStrategy(
@@ -93,9 +99,20 @@ describe("mbr on the embedded model", () => {
         arithOptions(policy()),
       );
       assert.equal(result.candidates.length, 6);
-      assert.ok(result.chosen >= 0);
+      const utilities = result.trace.find((n) => n.parent === null)!.meta!.utilities as number[];
+      // Each utility sums five similarities in [0, 1]; the chosen one is the first of the highest.
+      for (const u of utilities) assert.ok(u >= 0 && u <= 5, `${similarity}: ${utilities}`);
+      assert.equal(result.chosen, utilities.indexOf(Math.max(...utilities)), `${similarity}: ${utilities}`);
       assert.equal(result.output, result.candidates[result.chosen]!.text);
       assert.equal(result.usage.completionTokens, candidateTokens(result));
+      if (similarity === "answer") {
+        // A candidate's utility is the number of others with its (extracted) answer; the chosen one
+        // holds the majority answer.
+        const answers = result.candidates.map((c) => c.answer);
+        const same = answers.map((a, i) => answers.filter((b, j) => j !== i && a !== null && a === b).length);
+        assert.deepEqual(utilities, same);
+        assert.equal(result.answer, answers[same.indexOf(Math.max(...same))]);
+      }
     }
   });
 });

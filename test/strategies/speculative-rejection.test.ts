@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import type { CompletionResponse, LanguageModel } from "../../src/core/model.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runStrategy } from "../../src/strategies/run.js";
 import { completeSteps, worst } from "../../src/strategies/speculative-rejection.js";
@@ -118,22 +119,42 @@ describe("speculative-rejection on the embedded model", () => {
 
   test("uses fewer tokens than best-of-n with the same seeds; survivors are complete", async () => {
     const [problem] = arithProblems(5, 1);
-    const options = arithOptions(policy(), { scorer: scorer() });
+    // The policy as both runs use it, with token logprobs on so that the sampled tokens themselves
+    // are recorded (both runs ask the same way, so their samples stay comparable).
+    const responses: CompletionResponse[] = [];
+    const inner = policy();
+    const recorded: LanguageModel = {
+      id: inner.id,
+      capabilities: inner.capabilities,
+      async complete(request) {
+        const response = await inner.complete({ ...request, logprobs: true });
+        responses.push(response);
+        return response;
+      },
+      close: async () => {},
+    };
+    const options = arithOptions(recorded, { scorer: scorer() });
     const er = await runStrategy(
       createStrategy("speculative-rejection:n=8,tokens=16,reject=0.5"),
       problem!,
       options,
     );
+    const firstTokens = responses[0]!.completions.map((c) => c.logprobs!.map((t) => t.token));
     const bon = await runStrategy(createStrategy("bon:n=8"), problem!, options);
+    const bonTokens = responses.at(-1)!.completions.map((c) => c.logprobs!.map((t) => t.token));
     assert.equal(er.candidates.length, 8);
     assert.equal(er.usage.completionTokens, candidateTokens(er));
     assert.ok(er.usage.completionTokens < bon.usage.completionTokens);
     const pruned = er.trace.filter((n) => n.status === "pruned");
     assert.equal(pruned.length, 4);
     for (const node of pruned) assert.equal(node.tokens, 16);
-    // The first 16 tokens are the same samples as best-of-n's (same run seed, seeds base + i).
-    er.candidates.forEach((c, i) => {
-      assert.equal(c.text.slice(0, 16), bon.candidates[i]!.text.slice(0, 16));
+    // Its first request drew 16 tokens of each of the 8 samples: the same tokens as the first 16 of
+    // best-of-n's samples (same run seed, sample i with seed base + i).
+    assert.equal(firstTokens.length, 8);
+    firstTokens.forEach((tokens, i) => {
+      assert.equal(tokens.length, 16);
+      assert.deepEqual(tokens, bonTokens[i]!.slice(0, 16), `sample ${i}`);
+      assert.equal(er.candidates[i]!.text.slice(0, tokens.join("").length), tokens.join(""));
     });
     assert.ok(er.chosen >= 0);
     assert.notEqual(er.candidates[er.chosen]!.finishReason, "abort");

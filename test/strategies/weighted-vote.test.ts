@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import type { StrategyEvent } from "../../src/core/strategy.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runStrategy } from "../../src/strategies/run.js";
-import { weightedMajority } from "../../src/strategies/weighted-vote.js";
+import { weightedMajority } from "../../src/strategies/vote.js";
 import { usePolicy } from "../helpers/models.js";
 import {
   arithOptions,

@@ -25,6 +25,7 @@ import type {
 import type { Prompt } from "../../core/prompt.js";
 import { emptyUsage, type Usage } from "../../core/usage.js";
 import { randomSeed, validateCompletionRequest } from "../../core/validate.js";
+import { embeddedModelPath } from "../../defaults.js";
 import { ChatTemplate } from "./chat-template.js";
 import { type DownloadOptions, downloadModel } from "./download.js";
 import { checkGgufHeader } from "./gguf-header.js";
@@ -33,8 +34,11 @@ import { SequencePool } from "./sequence-pool.js";
 
 /** Options of {@link LlamaCppModel.load}. */
 export interface LlamaCppOptions {
-  /** Path of a GGUF file, or an `hf:` URI (`hf:user/repo/file.gguf`), downloaded once into `cacheDir`. */
-  model: string;
+  /**
+   * Path of a GGUF file, or an `hf:` URI (`hf:user/repo/file.gguf`), downloaded once into `cacheDir`.
+   * Default: the embedded policy model shipped in the package's models/ folder.
+   */
+  model?: string;
   /** Sequences decoded in one batch (the most samples generated at once). Default 32. */
   parallel?: number;
   /** Context size of each sequence, in tokens. Default: the model's training context, at most 4096. */
@@ -90,7 +94,7 @@ async function resolveModelPath(model: string, options: LlamaCppOptions, cacheDi
   const resolved = path.resolve(model);
   if (!existsSync(resolved) || !statSync(resolved).isFile()) {
     throw new ModelLoadError(`model file not found: ${resolved}`, {
-      hint: "pass --model with a .gguf path or an hf: URI, or --base-url URL for a server",
+      hint: "give the path of a .gguf file or an hf: URI",
     });
   }
   return resolved;
@@ -144,13 +148,13 @@ export class LlamaCppModel implements LanguageModel {
   }
 
   /** Loads a GGUF model and creates its context. Throws {@link ModelLoadError} with the reason. */
-  static async load(options: LlamaCppOptions): Promise<LlamaCppModel> {
+  static async load(options: LlamaCppOptions = {}): Promise<LlamaCppModel> {
     const parallel = options.parallel ?? 32;
     if (!Number.isInteger(parallel) || parallel < 1 || parallel > 1024) {
       throw new ConfigError(`parallel must be an integer from 1 to 1024, got ${parallel}`);
     }
     const cacheDir = options.cacheDir ?? path.join(os.homedir(), ".cache", "deliberate", "models");
-    const modelPath = await resolveModelPath(options.model, options, cacheDir);
+    const modelPath = await resolveModelPath(options.model ?? embeddedModelPath("policy"), options, cacheDir);
     checkGgufHeader(modelPath);
     const llama = await sharedLlama(options.gpu ?? "auto");
     let model: LlamaModel;

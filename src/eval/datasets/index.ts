@@ -130,7 +130,7 @@ export function parseWhere(text: string): WhereFilter {
   const eq = text.indexOf("=");
   const field = eq > 0 ? text.slice(0, eq).trim() : "";
   if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(field)) {
-    throw new ConfigError(`invalid filter "${text}"`, { hint: "write FIELD=VALUE, e.g. --where level=5" });
+    throw new ConfigError(`invalid filter "${text}"`, { hint: "write FIELD=VALUE, e.g. level=5" });
   }
   return { field, value: text.slice(eq + 1).trim() };
 }

@@ -62,7 +62,11 @@ interface Classes {
   nulls: number;
 }
 
-function groupAnswers(
+/**
+ * A sample pool's answer classes with the share of correct members in each (for vote estimators over
+ * subsets of the pool; the strategies' live vote is `groupAnswers` in src/strategies/vote.ts).
+ */
+function poolClasses(
   answers: readonly (string | null)[],
   correct: readonly boolean[],
   equal?: (a: string, b: string) => boolean,
@@ -107,7 +111,7 @@ function validatePool(name: string, n: number, lengths: readonly number[], k: nu
 }
 
 /** Mean correctness of the classes with the largest weight (ties within 1e-12 relative); 0 if none. */
-function voteOutcome(
+function topClassCorrectness(
   weights: Float64Array,
   present: readonly number[],
   correctness: readonly number[],
@@ -157,7 +161,7 @@ function subsetScore(
     }
     weights[c]! += weightOf(i);
   }
-  const outcome = voteOutcome(weights, present, correctness);
+  const outcome = topClassCorrectness(weights, present, correctness);
   for (const c of present) {
     weights[c] = 0;
     seen[c] = 0;
@@ -310,7 +314,7 @@ export function majorityAtK(
 ): AtKEstimate {
   const n = answers.length;
   validatePool("majorityAtK", n, [answers.length, correct.length], k);
-  const cls = groupAnswers(answers, correct, options.equal);
+  const cls = poolClasses(answers, correct, options.equal);
   const limit = options.exactLimit ?? 2e7;
   const method = chooseMethod(options.method, limit, n, k, () => dpCost(cls, k));
   if (method === "exact") return { value: majorityExactDp(cls, k), stderr: 0, method, samples: 0 };
@@ -339,7 +343,7 @@ export function weightedMajorityAtK(
   validatePool("weightedMajorityAtK", n, [answers.length, scores.length, correct.length], k);
   for (const s of scores)
     if (!Number.isFinite(s)) throw new ConfigError(`weightedMajorityAtK: non-finite score ${s}`);
-  const cls = groupAnswers(answers, correct, options.equal);
+  const cls = poolClasses(answers, correct, options.equal);
   const method = chooseMethod(options.method, options.exactLimit ?? 2e7, n, k, null);
   const scratch = makeScratch(cls.sizes.length);
   const score = (s: readonly number[]): number =>

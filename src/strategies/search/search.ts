@@ -10,9 +10,9 @@ import type {
   StrategyContext,
   StrategyOutcome,
 } from "../../core/strategy.js";
-import { roundStop, samplingParams, stopReasonOf } from "../sampling.js";
-import { argmax, majorityVote } from "../vote.js";
-import { weightedMajority } from "../weighted-vote.js";
+import { samplingParams } from "../params.js";
+import { roundStop, stopReasonOf } from "../rounds.js";
+import { argmax, majorityVote, weightedMajority } from "../vote.js";
 import {
   contextStepScorer,
   modelStepGenerator,
@@ -41,10 +41,18 @@ export const searchParams = {
   topP: samplingParams.topP,
   topK: samplingParams.topK,
   maxTokens: samplingParams.maxTokens,
-  stepTokens: z.coerce.number().int().min(1).max(100_000).default(64),
-  maxSteps: z.coerce.number().int().min(1).max(10_000).default(32),
-  aggregation: z.enum(["last", "min", "product", "mean"]).default("last"),
-  select: z.enum(["best", "vote", "weighted"]).default("weighted"),
+  stepTokens: z.coerce.number().int().min(1).max(100_000).default(64).describe("most tokens of one step"),
+  maxSteps: z.coerce.number().int().min(1).max(10_000).default(32).describe("most steps of one solution"),
+  aggregation: z
+    .enum(["last", "min", "product", "mean"])
+    .default("last")
+    .describe("how a path's step scores make a node's score"),
+  select: z
+    .enum(["best", "vote", "weighted"])
+    .default("weighted")
+    .describe(
+      "how the answer is picked among complete solutions: top score, majority, score-weighted majority",
+    ),
 };
 
 /** What a search algorithm works with: the three pieces and the run's controls. */
@@ -117,7 +125,7 @@ export function searchStrategy<S extends SearchSettings>(
     async run(problem: Problem, ctx: StrategyContext): Promise<StrategyOutcome> {
       if (!ctx.scorer) {
         throw new ConfigError(`${name} needs a scorer to guide its search`, {
-          hint: "pass a process reward model, e.g. --scorer prm",
+          hint: 'give the run a process scorer, e.g. await scorers.create("genprm").open()',
         });
       }
       const tree = new SearchTree(ctx.trace, settings.aggregation, { strategy: name, spec });
