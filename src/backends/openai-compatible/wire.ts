@@ -1,5 +1,4 @@
-import { BackendError } from "../../core/errors.js";
-import type { Completion, FinishReason, TokenLogprob } from "../../core/model.js";
+import type { TokenLogprob } from "../../core/model.js";
 
 /** The parts of an OpenAI-style choice that deliberate reads (completions and chat endpoints). */
 export interface WireChoice {
@@ -7,8 +6,10 @@ export interface WireChoice {
   text?: string;
   message?: { content?: string | null };
   finish_reason?: string | null;
-  /** vLLM reports the stop string that ended the choice here. */
+  /** vLLM: the stop string that ended the choice, a stop token id, or null at end of text. */
   stop_reason?: string | number | null;
+  /** SGLang: the matched stop string, or the stop token id. */
+  matched_stop?: string | number | null;
   logprobs?: WireLogprobs | null;
 }
 
@@ -17,22 +18,51 @@ interface WireTopEntry {
   logprob: number;
 }
 
+/** One entry of the chat / llama.cpp logprob shape. */
+export interface WireContentEntry {
+  token: string;
+  logprob: number;
+  /** llama.cpp's server: the token's bytes (empty for an end-of-generation token). */
+  bytes?: number[] | null;
+  top_logprobs?: WireTopEntry[];
+}
+
 /** Either the chat/llama.cpp shape (`content`) or the legacy completions shape (`tokens`, …). */
 export interface WireLogprobs {
-  content?: { token: string; logprob: number; top_logprobs?: WireTopEntry[] }[] | null;
+  content?: WireContentEntry[] | null;
   tokens?: string[];
   token_logprobs?: (number | null)[];
   top_logprobs?: (Record<string, number> | null)[] | null;
   text_offset?: number[];
 }
 
+/** Usage as servers report it. */
+export interface WireUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+}
+
+/**
+ * llama.cpp's server with `"verbose": true`: the native result of the first choice, including how it
+ * stopped (`stop_type` `eos` | `word` | `limit`, `stopping_word`) and its exact generated count.
+ */
+export interface LlamaVerbose {
+  stop_type?: string;
+  stopping_word?: string;
+  tokens_predicted?: number;
+}
+
 export interface WireResponse {
   choices?: WireChoice[];
-  usage?: {
-    prompt_tokens?: number;
-    completion_tokens?: number;
-    prompt_tokens_details?: { cached_tokens?: number } | null;
-  };
+  usage?: WireUsage;
+  __verbose?: LlamaVerbose;
+}
+
+/** The text of a choice from either endpoint, or null when there is none. */
+export function choiceText(choice: WireChoice): string | null {
+  const text = choice.text ?? choice.message?.content ?? null;
+  return typeof text === "string" ? text : null;
 }
 
 /** Per-token logprobs from either wire shape. */
@@ -58,14 +88,10 @@ export function parseLogprobs(logprobs: WireLogprobs | null | undefined): TokenL
   return undefined;
 }
 
-/** One wire choice as a {@link Completion}; `countedTokens` comes from the caller's accounting. */
-export function parseChoice(choice: WireChoice, stops: readonly string[], countedTokens: number): Completion {
-  const text = choice.text ?? choice.message?.content ?? null;
-  if (typeof text !== "string") throw new BackendError("the server's choice has no text");
-  const finishReason: FinishReason = choice.finish_reason === "length" ? "length" : "stop";
-  const completion: Completion = { text, finishReason, completionTokens: countedTokens };
-  if (typeof choice.stop_reason === "string" && stops.includes(choice.stop_reason)) {
-    completion.stopSequence = choice.stop_reason;
-  }
-  return completion;
+/**
+ * True when a llama.cpp logprob entry is an end-of-generation token: the server lists it with an
+ * empty piece (special tokens are not rendered) and no bytes.
+ */
+export function isEndOfGenerationEntry(entry: WireContentEntry | undefined): boolean {
+  return entry !== undefined && entry.token === "" && (entry.bytes?.length ?? 0) === 0;
 }
