@@ -102,3 +102,159 @@ describe("usage over HTTP when the server splits a request", () => {
     assert.equal(http.usage.completionTokens, embedded.usage.completionTokens);
   });
 });
+
+describe("continuing an assistant message on the chat endpoint", () => {
+  for (const dialect of ["llama.cpp", "vllm"] as const) {
+    test(`${dialect}: the new text only, stopped at the step delimiter`, async () => {
+      const direct = await loadPolicy(4);
+      const served = await loadPolicy(4);
+      const server = await startDialectServer(dialect, served);
+      try {
+        const client = new OpenAICompatibleModel({ baseUrl: server.url, model: "tiny" });
+        const request = {
+          prompt: { messages: [{ role: "user" as const, content: "Q:57+38-19+44\n" }] },
+          prefix: "57+38=95\n",
+          n: 3,
+          temperature: 0.8,
+          seed: 5,
+          maxTokens: 40,
+          stop: ["\n"],
+        };
+        const expected = await direct.complete(request);
+        const got = await client.complete(request);
+        assert.deepEqual(
+          got.completions.map((c) => [c.text, c.stopSequence, c.completionTokens]),
+          expected.completions.map((c) => [c.text, c.stopSequence, c.completionTokens]),
+        );
+        assert.ok(
+          got.completions.every((c) => !c.text.startsWith("57+38")),
+          "no repeated prefix",
+        );
+        const { promptTokens, completionTokens, calls } = got.usage;
+        assert.deepEqual(
+          { promptTokens, completionTokens, calls },
+          {
+            promptTokens: expected.usage.promptTokens,
+            completionTokens: expected.usage.completionTokens,
+            calls: 1,
+          },
+        );
+      } finally {
+        await server.close();
+        await direct.close();
+        await served.close();
+      }
+    });
+  }
+});
+
+describe("logprobs are asked for as the request needs them", () => {
+  test("llama.cpp: one alternative for accounting, the caller's count when it asks", async () => {
+    const served = await loadPolicy(4);
+    const server = await startDialectServer("llama.cpp", served);
+    try {
+      const client = new OpenAICompatibleModel({ baseUrl: server.url, model: "tiny" });
+      const chat = { messages: [{ role: "user" as const, content: "Q:57+38-19+44\n" }] };
+      await client.complete({ prompt: chat, temperature: 0, maxTokens: 20 });
+      await client.complete({ prompt: chat, n: 2, temperature: 0, maxTokens: 20 });
+      const asked = await client.complete({ prompt: chat, temperature: 0, maxTokens: 20, logprobs: true });
+      await client.complete({ prompt: chat, temperature: 0, maxTokens: 20, logprobs: true, topLogprobs: 3 });
+      const sent = server.requests.map((r) => [r.body.logprobs, r.body.top_logprobs]);
+      // Never `logprobs: true` alone: llama.cpp's server would answer 20 alternatives per token.
+      assert.deepEqual(sent, [
+        [undefined, undefined],
+        [true, 1],
+        [true, 1],
+        [true, 3],
+      ]);
+      const lp = asked.completions[0]!.logprobs!;
+      assert.equal(lp.map((t) => t.token).join(""), asked.completions[0]!.text);
+      assert.ok(
+        lp.every((t) => t.top === undefined),
+        "no alternatives that were not asked for",
+      );
+    } finally {
+      await server.close();
+      await served.close();
+    }
+  });
+});
+
+describe("several endpoints", () => {
+  test("prefix affinity, and a dead endpoint's requests fail over to the others", async () => {
+    const direct = await loadPolicy(8);
+    const served = await loadPolicy(8);
+    const servers = await Promise.all([
+      startDialectServer("llama.cpp", served),
+      startDialectServer("llama.cpp", served),
+      startDialectServer("llama.cpp", served),
+    ]);
+    try {
+      const client = new OpenAICompatibleModel({
+        baseUrl: servers.map((s) => s.url),
+        model: "tiny",
+        backoffMs: 5,
+      });
+      const problems = arithProblems(2, 6);
+      const spec = "sc:n=4";
+      const runAll = (model: LanguageModel) =>
+        Promise.all(problems.map((p) => runStrategy(createStrategy(spec), p, arithOptions(model))));
+      const first = await runAll(client);
+      const expected = [];
+      for (const p of problems)
+        expected.push(await runStrategy(createStrategy(spec), p, arithOptions(direct)));
+      assert.deepEqual(
+        first.map((r) => r.answer),
+        expected.map((r) => r.answer),
+      );
+      // Every prompt went to exactly one endpoint, and the work was spread.
+      const owners = (prompt: string) =>
+        servers.filter((s) => s.requests.some((r) => r.body.prompt === prompt)).length;
+      for (const p of problems) assert.equal(owners(p.prompt as string), 1, "one endpoint per prompt");
+      assert.ok(servers.filter((s) => s.requests.length > 0).length >= 2, "spread over endpoints");
+
+      // One endpoint dies; another answers 503 twice: every run still completes, with the same answers.
+      const busiest = servers.reduce((a, b) => (a.requests.length >= b.requests.length ? a : b));
+      busiest.die();
+      servers.find((s) => s !== busiest)!.failNext(2);
+      const before = busiest.requests.length;
+      const second = await runAll(client);
+      assert.deepEqual(
+        second.map((r) => r.answer),
+        expected.map((r) => r.answer),
+      );
+      assert.deepEqual(
+        second.map((r) => r.usage.calls),
+        expected.map((r) => r.usage.calls),
+      );
+      assert.ok(busiest.requests.length > before, "the dead endpoint was tried");
+    } finally {
+      for (const s of servers) await s.close();
+      await direct.close();
+      await served.close();
+    }
+  });
+
+  test("a fleet that is all down fails with the last error after the retries", async () => {
+    const served = await loadPolicy(2);
+    const servers = await Promise.all([
+      startDialectServer("vllm", served),
+      startDialectServer("vllm", served),
+    ]);
+    try {
+      for (const s of servers) s.die();
+      const client = new OpenAICompatibleModel({
+        baseUrl: servers.map((s) => s.url),
+        model: "tiny",
+        backoffMs: 5,
+        maxRetries: 2,
+      });
+      await assert.rejects(client.complete({ prompt: "Q:1+2\n", maxTokens: 5 }), /cannot reach/);
+      const tries = servers.reduce((s, x) => s + x.requests.length, 0);
+      assert.equal(tries, 2 + 2, "one try per endpoint, then the retries");
+    } finally {
+      for (const s of servers) await s.close();
+      await served.close();
+    }
+  });
+});

@@ -10,6 +10,8 @@ export interface Endpoint {
   choicesPerRequest: number;
   /** Requests in flight. */
   active: number;
+  /** Prompts whose requests it serves (affinity entries). */
+  prompts: number;
   /** Not chosen again before this time (ms since epoch) after a failure. */
   downUntil: number;
   /** Consecutive failures, for the cool-down length. */
@@ -39,6 +41,7 @@ export class EndpointPool {
       ...(dialect ? { dialect } : {}),
       choicesPerRequest,
       active: 0,
+      prompts: 0,
       downUntil: 0,
       failures: 0,
       stopTokens: new Map(),
@@ -57,9 +60,10 @@ export class EndpointPool {
     let candidates = this.endpoints.filter(usable);
     if (candidates.length === 0) candidates = this.endpoints.filter((e) => !exclude.has(e));
     if (candidates.length === 0) candidates = this.endpoints;
-    // Least loaded; ties go to the one that comes back soonest, then the first listed.
+    // Least loaded: fewest requests in flight, then fewest prompts (requests of prompts picked at
+    // the same moment are not in flight yet), then the first listed.
     const chosen = candidates.reduce((best, e) =>
-      e.active < best.active || (e.active === best.active && e.downUntil < best.downUntil) ? e : best,
+      e.active < best.active || (e.active === best.active && e.prompts < best.prompts) ? e : best,
     );
     this.remember(key, chosen);
     return chosen;
@@ -84,11 +88,17 @@ export class EndpointPool {
   }
 
   private remember(key: string, endpoint: Endpoint): void {
+    const previous = this.affinity.get(key);
+    if (previous) previous.prompts--;
     this.affinity.delete(key);
     this.affinity.set(key, endpoint);
+    endpoint.prompts++;
     if (this.affinity.size > AFFINITY_LIMIT) {
       const oldest = this.affinity.keys().next().value;
-      if (oldest !== undefined) this.affinity.delete(oldest);
+      if (oldest !== undefined) {
+        this.affinity.get(oldest)!.prompts--;
+        this.affinity.delete(oldest);
+      }
     }
   }
 }
