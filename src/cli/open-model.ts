@@ -6,14 +6,15 @@ import { embeddedModelPath } from "../defaults.js";
 /** Model options shared by the commands that need a model. */
 export interface ModelFlags {
   model?: string;
-  baseUrl?: string;
+  /** One server or a fleet serving the same model (repeated --base-url). */
+  baseUrl?: string | string[];
   apiKey?: string;
   parallel?: number;
 }
 
 /** The model the flags name: a server, a GGUF path or hf: URI, or the embedded default. */
 export async function openModel(flags: ModelFlags): Promise<{ model: LanguageModel; embedded: boolean }> {
-  if (flags.baseUrl) {
+  if (flags.baseUrl && flags.baseUrl.length > 0) {
     const model = new OpenAICompatibleModel({
       baseUrl: flags.baseUrl,
       model: flags.model ?? "",

@@ -13,13 +13,13 @@ import { scorers } from "../scorers/registry.js";
 import { createStrategy } from "../strategies/registry.js";
 import { runStrategy } from "../strategies/run.js";
 import { openModel } from "./open-model.js";
-import { intArg } from "./parse.js";
+import { collectArg, intArg } from "./parse.js";
 
 interface RunFlags {
   strategy: string;
   scorer?: string;
   model?: string;
-  baseUrl?: string;
+  baseUrl?: string[];
   apiKey?: string;
   seed: number;
   maxTokens?: number;
@@ -49,7 +49,11 @@ export function registerRun(program: Command): void {
       "-m, --model <path|hf:uri|name>",
       "GGUF path or hf: URI; with --base-url, the server's model name",
     )
-    .option("--base-url <url>", "OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")
+    .option(
+      "--base-url <url>",
+      "OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1; repeat for a fleet serving the same model",
+      collectArg,
+    )
     .option("--api-key <key>", "API key for --base-url (default: $OPENAI_API_KEY)")
     .option("--seed <n>", "seed of the run", intArg(0, 2 ** 31 - 1), 0)
     .option("--max-tokens <n>", "most tokens per solution", intArg(1))

@@ -3,13 +3,13 @@ import type { Command } from "commander";
 import { embeddedModels, embeddedScorerSpec } from "../defaults.js";
 import { createServer } from "../server/index.js";
 import { openModel } from "./open-model.js";
-import { intArg } from "./parse.js";
+import { collectArg, intArg } from "./parse.js";
 
 interface ServeFlags {
   port: number;
   host: string;
   model?: string;
-  baseUrl?: string;
+  baseUrl?: string[];
   upstreamApiKey?: string;
   apiKey?: string;
   maxConcurrency: number;
@@ -34,7 +34,11 @@ export function registerServe(program: Command): void {
       "-m, --model <path|hf:uri|name>",
       "GGUF path or hf: URI (default: the embedded tiny model); with --base-url, the upstream model name",
     )
-    .option("--base-url <url>", "serve an upstream OpenAI-compatible server instead of an embedded model")
+    .option(
+      "--base-url <url>",
+      "serve an upstream OpenAI-compatible server instead of an embedded model; repeat for a fleet",
+      collectArg,
+    )
     .option("--upstream-api-key <key>", "API key for --base-url (default: $OPENAI_API_KEY)")
     .option("--api-key <key>", "require this key from clients (default: $DELIBERATE_API_KEY; none: open)")
     .option("--max-concurrency <n>", "requests generating at once", intArg(1, 10_000), 4)

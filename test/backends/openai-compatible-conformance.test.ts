@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { OpenAICompatibleModel } from "../../src/backends/openai-compatible/index.js";
 import type { LanguageModel } from "../../src/core/model.js";
 import type { Scorer } from "../../src/core/scorer.js";
@@ -29,6 +32,8 @@ const FAMILIES: { spec: string; scorer?: string }[] = [
 ];
 const DIALECTS: ServerDialect[] = ["llama.cpp", "vllm", "openai"];
 const PROBLEM = arithProblems(3, 1)[0]!;
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const execFileAsync = promisify(execFile);
 
 async function runOn(model: LanguageModel, spec: string, scorerSpec?: string): Promise<StrategyResult> {
   const scorer: Scorer | undefined = scorerSpec ? await scorers.create(scorerSpec).open() : undefined;
@@ -254,6 +259,55 @@ describe("several endpoints", () => {
       assert.equal(tries, 2 + 2, "one try per endpoint, then the retries");
     } finally {
       for (const s of servers) await s.close();
+      await served.close();
+    }
+  });
+});
+
+describe("deliberate run with a repeated --base-url", () => {
+  test("a fleet of two, the first dead: the run fails over and answers as the embedded model", async () => {
+    const direct = await loadPolicy(4);
+    const served = await loadPolicy(4);
+    const [dead, alive] = await Promise.all([
+      startDialectServer("llama.cpp", served),
+      startDialectServer("llama.cpp", served),
+    ]);
+    dead!.die();
+    try {
+      const prompt = PROBLEM.prompt as string;
+      const { stdout } = await execFileAsync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "src/cli/main.ts",
+          "run",
+          "--strategy",
+          "sc:n=4",
+          "--base-url",
+          dead!.url,
+          "--base-url",
+          alive!.url,
+          "--model",
+          "tiny",
+          "--max-tokens",
+          "60",
+          "--seed",
+          "3",
+          "--json",
+          prompt,
+        ],
+        { cwd: ROOT, timeout: 120_000 },
+      );
+      const result = JSON.parse(stdout) as { answer: string | null; usage: { calls: number } };
+      const expected = await runStrategy(createStrategy("sc:n=4"), PROBLEM, arithOptions(direct));
+      assert.equal(result.answer, expected.answer);
+      assert.equal(result.usage.calls, 1);
+      assert.ok(alive!.requests.length >= 1 && dead!.requests.length >= 1);
+    } finally {
+      await dead!.close();
+      await alive!.close();
+      await direct.close();
       await served.close();
     }
   });
