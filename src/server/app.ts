@@ -42,6 +42,16 @@ import {
 } from "./shapes.js";
 
 /** Options of {@link createServer}. */
+
+/** The method each route takes, for 405 answers to the others. */
+const ROUTE_METHODS: Record<string, string> = {
+  "/health": "GET",
+  "/metrics": "GET",
+  "/v1/models": "GET",
+  "/v1/chat/completions": "POST",
+  "/v1/completions": "POST",
+};
+
 export interface ServerOptions {
   /** The base model every request runs on (embedded, an upstream server, a router). */
   model: LanguageModel;
@@ -189,8 +199,22 @@ export function createServer(options: ServerOptions): DeliberateServer {
     return c.json(apiError.body(), apiError.status as ContentfulStatusCode);
   });
 
-  app.notFound((c) =>
-    c.json(
+  app.notFound((c) => {
+    // A known route asked with the wrong method is 405 with the allowed one, not "no route".
+    const allowed = ROUTE_METHODS[c.req.path];
+    if (allowed && allowed !== c.req.method) {
+      return c.json(
+        new ApiError(
+          405,
+          `${c.req.path} takes ${allowed}, not ${c.req.method}`,
+          "invalid_request_error",
+          "method_not_allowed",
+        ).body(),
+        405,
+        { allow: allowed },
+      );
+    }
+    return c.json(
       new ApiError(
         404,
         `no route ${c.req.method} ${c.req.path}: see GET /v1/models, POST /v1/chat/completions, POST /v1/completions`,
@@ -198,8 +222,8 @@ export function createServer(options: ServerOptions): DeliberateServer {
         "unknown_url",
       ).body(),
       404,
-    ),
-  );
+    );
+  });
 
   // Metrics of every request; streams record themselves when they end.
   app.use("*", async (c, next) => {
