@@ -312,3 +312,36 @@ describe("deliberate run with a repeated --base-url", () => {
     }
   });
 });
+
+describe("aborted requests count what the server generated", () => {
+  for (const dialect of ["llama.cpp", "vllm"] as const) {
+    test(`${dialect}: first-finish cancels the slower samples mid-stream and counts their tokens`, async () => {
+      const served = await loadPolicy(8);
+      const server = await startDialectServer(dialect, served, { pieceDelayMs: 4 });
+      try {
+        const client = new OpenAICompatibleModel({ baseUrl: server.url, model: "tiny" });
+        const result = await runStrategy(
+          createStrategy("first-finish:n=4,k=1,select=shortest"),
+          PROBLEM,
+          arithOptions(client),
+        );
+        assert.equal(result.stopReason, "early-stop");
+        assert.equal(result.usage.calls, 4, "every request reached the server");
+        assert.ok(server.requests.every((r) => r.body.stream === true));
+        const finished = result.candidates.filter((c) => c.finishReason === "stop");
+        const aborted = result.candidates.filter((c) => c.finishReason === "abort");
+        assert.ok(finished.length >= 1 && aborted.length >= 1);
+        const finishedTokens = finished.reduce((s, c) => s + c.completionTokens, 0);
+        const abortedTokens = aborted.reduce((s, c) => s + c.completionTokens, 0);
+        assert.ok(abortedTokens > 0, "the cancelled samples' tokens are counted");
+        assert.equal(result.usage.completionTokens, finishedTokens + abortedTokens);
+        // At most what the server sent before the connection closed.
+        const sent = server.requests.reduce((s, r) => s + (r.streamedPieces ?? 0), 0);
+        assert.ok(abortedTokens <= sent, `${abortedTokens} counted, ${sent} sent`);
+      } finally {
+        await server.close();
+        await served.close();
+      }
+    });
+  }
+});

@@ -34,7 +34,7 @@ export type ServerDialect = "llama.cpp" | "vllm" | "openai";
 
 export interface DialectServer {
   url: string;
-  requests: { path: string; body: Record<string, unknown> }[];
+  requests: { path: string; body: Record<string, unknown>; streamedPieces?: number }[];
   /** Answer the next `count` completion requests with HTTP 503. */
   failNext(count: number): void;
   /** Drop every completion request's connection from now on (a dead server). */
@@ -45,6 +45,8 @@ export interface DialectServer {
 export interface DialectServerOptions {
   /** llama.cpp: the slot count, the most choices one request may ask. Default 8. */
   slots?: number;
+  /** Streams: wait this long between token events (the model generates before streaming). */
+  pieceDelayMs?: number;
   modelName?: string;
 }
 
@@ -97,7 +99,14 @@ export async function startDialectServer(
           },
         });
       }
-      json(res, 200, await answer(dialect, model, modelName, path === "/chat/completions", body));
+      const chat = path === "/chat/completions";
+      const { out, pieces } = await answer(dialect, model, modelName, chat, body);
+      if (!body.stream) return json(res, 200, out);
+      const record = requests.at(-1)!;
+      record.streamedPieces = 0;
+      await stream(res, dialect, chat, out, pieces, body, options.pieceDelayMs ?? 0, () => {
+        record.streamedPieces!++;
+      });
     } catch (error) {
       json(res, 500, { error: { message: String((error as Error).message), code: 500 } });
     }
@@ -134,7 +143,7 @@ async function answer(
   modelName: string,
   chat: boolean,
   body: Record<string, unknown>,
-): Promise<unknown> {
+): Promise<{ out: Record<string, unknown>; pieces: string[][] }> {
   const n = Number(body.n ?? 1);
   let prompt: Prompt;
   let prefix: string | undefined;
@@ -208,7 +217,88 @@ async function answer(
       };
     }
   }
-  return out;
+  // The text of each choice as the token pieces a stream sends (the new text only).
+  const pieces = completions.map((c) => {
+    const list: string[] = [];
+    let length = 0;
+    for (const t of c.logprobs ?? []) {
+      if (length >= c.text.length) break;
+      const piece = c.text.slice(length, length + t.token.length);
+      length += piece.length;
+      if (piece) list.push(piece);
+    }
+    if (length < c.text.length) list.push(c.text.slice(length));
+    return list;
+  });
+  return { out, pieces };
+}
+
+/**
+ * Streams an answer as server-sent events the way the dialect does: one event per token piece, then
+ * the finish (llama.cpp: with `__verbose` and, on /completions, the usage; vLLM: with `stop_reason`),
+ * then a usage event when `stream_options.include_usage`, then `[DONE]`.
+ */
+async function stream(
+  res: ServerResponse,
+  dialect: ServerDialect,
+  chat: boolean,
+  out: Record<string, unknown>,
+  pieces: string[][],
+  body: Record<string, unknown>,
+  delayMs: number,
+  onPiece: () => void,
+): Promise<void> {
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  let open = true;
+  res.on("close", () => {
+    open = false;
+  });
+  const send = (event: unknown) => {
+    if (open) res.write(`data: ${JSON.stringify(event)}\n\n`);
+  };
+  const base = {
+    id: out.id,
+    object: chat ? "chat.completion.chunk" : "text_completion",
+    created: 0,
+    model: out.model,
+  };
+  const choices = out.choices as Record<string, unknown>[];
+  const includeUsage = Boolean(
+    (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage,
+  );
+  for (const [index, list] of pieces.entries()) {
+    if (chat)
+      send({
+        ...base,
+        choices: [{ index, delta: { role: "assistant", content: null }, finish_reason: null }],
+      });
+    for (const piece of list) {
+      if (!open) return;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (!open) return;
+      const extra = dialect === "vllm" ? { stop_reason: null } : {};
+      send({
+        ...base,
+        choices: [
+          chat
+            ? { index, delta: { content: piece }, logprobs: null, finish_reason: null, ...extra }
+            : { index, text: piece, logprobs: null, finish_reason: null, ...extra },
+        ],
+      });
+      onPiece();
+    }
+    const final = choices[index]!;
+    const finish: Record<string, unknown> = { index, finish_reason: final.finish_reason };
+    if (chat) finish.delta = {};
+    else finish.text = "";
+    if (dialect === "vllm") finish.stop_reason = final.stop_reason;
+    const last: Record<string, unknown> = { ...base, choices: [finish] };
+    if (dialect === "llama.cpp" && index === 0 && out.__verbose) last.__verbose = out.__verbose;
+    if (dialect === "llama.cpp" && !chat) last.usage = out.usage;
+    send(last);
+  }
+  if (includeUsage) send({ ...base, choices: [], usage: out.usage });
+  if (open) res.end("data: [DONE]\n\n");
 }
 
 interface Listed {

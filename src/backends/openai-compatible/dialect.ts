@@ -44,6 +44,8 @@ export interface ChoiceContext {
   keepTop: boolean;
   /** llama.cpp: tokens of each stop string as the server tokenizes it (`POST /tokenize`). */
   stopTokenCounts?: ReadonlyMap<string, number>;
+  /** The answer was streamed: the text events seen per choice (the tokens, when usage is missing). */
+  streamedPieces?: readonly number[];
 }
 
 /**
@@ -113,21 +115,26 @@ function readChoice(
 ): Completion {
   let text = choiceText(choice);
   if (text === null) throw new BackendError("the server's choice has no text");
-  const finishReason: FinishReason = choice.finish_reason === "length" ? "length" : "stop";
+  const finishReason: FinishReason =
+    choice.finish_reason === "length" ? "length" : choice.finish_reason === "abort" ? "abort" : "stop";
   const entries = choice.logprobs?.content ?? undefined;
   const logprobs = parseLogprobs(choice.logprobs);
+  const streamed = ctx.streamedPieces !== undefined;
   let stopSequence: string | undefined;
-  let tokens = logprobs?.length ?? 0;
+  let tokens = logprobs?.length ?? ctx.streamedPieces?.[index] ?? 0;
   const single = ctx.n === 1 ? response.usage?.completion_tokens : undefined;
   switch (dialect) {
     case "llama.cpp": {
-      // A continued assistant message comes back whole: prefix + new text.
-      if (ctx.chatPrefix && text.startsWith(ctx.chatPrefix)) text = text.slice(ctx.chatPrefix.length);
+      // A continued assistant message comes back whole: prefix + new text (streamed deltas start
+      // after the prefix).
+      if (!streamed && ctx.chatPrefix && text.startsWith(ctx.chatPrefix))
+        text = text.slice(ctx.chatPrefix.length);
       const verbose = index === 0 ? response.__verbose : undefined;
       const endEntry = isEndOfGenerationEntry(entries?.at(-1));
       if (finishReason === "stop") {
         if (verbose?.stop_type === "word") stopSequence = verbose.stopping_word;
         else if (verbose?.stop_type === "eos" || endEntry) stopSequence = undefined;
+        else if (streamed) stopSequence = undefined;
         else if (ctx.stops.length === 1) stopSequence = ctx.stops[0];
         else if (ctx.stops.length > 1)
           throw new BackendError(

@@ -112,3 +112,75 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * POSTs a streaming request and hands every `data:` event of the server-sent event stream to
+ * `onEvent` as parsed JSON until `[DONE]` or the end of the body. Fails like {@link requestJson}
+ * before the stream starts; an abort (of `signal`) while streaming rejects with {@link AbortedError}
+ * after the events received so far were handed over.
+ */
+export async function requestStream(
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  onEvent: (event: unknown) => void,
+): Promise<void> {
+  if (signal?.aborted) throw new AbortedError();
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream", ...headers },
+      body: JSON.stringify(body),
+      signal: combined,
+    });
+  } catch (error) {
+    if (signal?.aborted) throw new AbortedError();
+    const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : describeNetworkError(error);
+    throw new TransientError(`cannot reach ${url}: ${reason}`, undefined, {
+      hint: "is the server running, and is --base-url right?",
+      cause: error,
+    });
+  }
+  if (!response.ok || !response.body) {
+    const text = await response.text().catch(() => "");
+    const message = `${url} answered HTTP ${response.status}: ${serverMessage(text)}`;
+    if (!RETRYABLE_STATUS.has(response.status)) throw new BackendError(message, { status: response.status });
+    throw new TransientError(message, undefined, { status: response.status });
+  }
+  const decoder = new TextDecoder();
+  let buffer = "";
+  try {
+    for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(bytes, { stream: true });
+      let end = buffer.search(/\r?\n\r?\n/);
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, "");
+        for (const line of block.split(/\r?\n/)) {
+          if (!line.startsWith("data:")) continue; // comments (": …") and other fields
+          const payload = line.slice(5).trim();
+          if (payload === "[DONE]") return;
+          let event: unknown;
+          try {
+            event = JSON.parse(payload);
+          } catch {
+            throw new BackendError(`${url} sent an event that is not JSON: ${payload.slice(0, 200)}`);
+          }
+          const error = (event as { error?: unknown }).error;
+          if (error) throw new BackendError(`${url} failed while streaming: ${serverMessage(payload)}`);
+          onEvent(event);
+        }
+        end = buffer.search(/\r?\n\r?\n/);
+      }
+    }
+  } catch (error) {
+    if (signal?.aborted) throw new AbortedError();
+    if (error instanceof BackendError) throw error;
+    throw new BackendError(`${url} broke off the stream: ${describeNetworkError(error)}`, { cause: error });
+  }
+}

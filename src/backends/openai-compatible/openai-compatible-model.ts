@@ -1,4 +1,4 @@
-import { BackendError, CapabilityError, ConfigError } from "../../core/errors.js";
+import { AbortedError, BackendError, CapabilityError, ConfigError } from "../../core/errors.js";
 import type {
   Completion,
   CompletionRequest,
@@ -23,9 +23,9 @@ import {
   readAnswer,
 } from "./dialect.js";
 import { type Endpoint, EndpointPool } from "./endpoints.js";
-import { backoffDelay, type HttpPolicy, requestJson, sleep, TransientError } from "./http.js";
+import { backoffDelay, type HttpPolicy, requestJson, requestStream, sleep, TransientError } from "./http.js";
 import { ConcurrencyLimiter } from "./limiter.js";
-import { parseLogprobs, type WireResponse } from "./wire.js";
+import { parseLogprobs, StreamAssembly, type WireResponse } from "./wire.js";
 
 /** Options of {@link OpenAICompatibleModel}. */
 export interface OpenAICompatibleOptions {
@@ -195,15 +195,38 @@ export class OpenAICompatibleModel implements LanguageModel {
       return (await Promise.all(parts)).flat();
     }
     try {
+      let pieces: number[] | undefined;
       const { response, endpoint } = await this.send(
         key,
         path,
-        (endpoint) => this.body(request, chat, n, seed, endpoint.dialect ?? "openai"),
+        (endpoint) => {
+          const dialect = endpoint.dialect ?? "openai";
+          const body = this.body(request, chat, n, seed, dialect);
+          if (!this.streams(request, n, dialect)) return body;
+          return { ...body, stream: true, stream_options: { include_usage: true } };
+        },
         request.signal,
         async (endpoint) => {
           if (endpoint.dialect === "llama.cpp" && stops.length === 1 && n > 1)
             await this.stopTokenCount(endpoint, stops[0]!, request.signal);
         },
+        (endpoint) =>
+          this.streams(request, n, endpoint.dialect ?? "openai")
+            ? async (url, body) => {
+                const assembly = new StreamAssembly(request.onText);
+                try {
+                  await requestStream(url, body, this.headers, this.policy.timeoutMs, request.signal, (e) =>
+                    assembly.add(e),
+                  );
+                } catch (error) {
+                  // Aborted mid-stream: the choices end with what was generated so far.
+                  if (!(error instanceof AbortedError) || !assembly.started) throw error;
+                }
+                const answer = assembly.response(n);
+                pieces = answer.pieces;
+                return answer.response;
+              }
+            : undefined,
       );
       const ctx: ChoiceContext = {
         n,
@@ -212,6 +235,7 @@ export class OpenAICompatibleModel implements LanguageModel {
         keepTop: (request.topLogprobs ?? 0) > 0,
         stopTokenCounts: endpoint.stopTokens,
         ...(chat && request.prefix ? { chatPrefix: request.prefix } : {}),
+        ...(pieces ? { streamedPieces: pieces } : {}),
       };
       return [readAnswer(endpoint.dialect ?? "openai", response, ctx)];
     } catch (error) {
@@ -222,6 +246,17 @@ export class OpenAICompatibleModel implements LanguageModel {
         endpoint.choicesPerRequest = Math.min(endpoint.choicesPerRequest, limit);
       return this.requestChoices(request, n, seed, key);
     }
+  }
+
+  /**
+   * Whether a request is streamed: when the caller passes text on (`onText`), and for a single sample
+   * that may be aborted, so that the tokens generated before the abort are counted (servers report
+   * usage only at the end). Plain OpenAI streams say nothing of stops, so those are not streamed
+   * for counting alone.
+   */
+  private streams(request: CompletionRequest, n: number, dialect: Dialect): boolean {
+    if (request.onText) return true;
+    return n === 1 && request.signal !== undefined && dialect !== "openai" && !request.logprobs;
   }
 
   /**
@@ -294,6 +329,7 @@ export class OpenAICompatibleModel implements LanguageModel {
     body: (endpoint: Endpoint) => unknown,
     signal: AbortSignal | undefined,
     prepare?: (endpoint: Endpoint) => Promise<void>,
+    transport?: (endpoint: Endpoint) => ((url: string, body: unknown) => Promise<WireResponse>) | undefined,
   ): Promise<{ response: WireResponse; endpoint: Endpoint }> {
     const tried = new Set<Endpoint>();
     const attempts = this.policy.maxRetries + this.pool.endpoints.length;
@@ -306,13 +342,10 @@ export class OpenAICompatibleModel implements LanguageModel {
         const response = await this.limiter.run(async () => {
           await this.detectDialect(endpoint, signal);
           await prepare?.(endpoint);
-          return requestJson(
-            `${endpoint.url}${path}`,
-            body(endpoint),
-            this.headers,
-            this.policy.timeoutMs,
-            signal,
-          );
+          const url = `${endpoint.url}${path}`;
+          const stream = transport?.(endpoint);
+          if (stream) return stream(url, body(endpoint));
+          return requestJson(url, body(endpoint), this.headers, this.policy.timeoutMs, signal);
         });
         this.pool.succeeded(endpoint);
         return { response: response as WireResponse, endpoint };

@@ -95,3 +95,84 @@ export function parseLogprobs(logprobs: WireLogprobs | null | undefined): TokenL
 export function isEndOfGenerationEntry(entry: WireContentEntry | undefined): boolean {
   return entry !== undefined && entry.token === "" && (entry.bytes?.length ?? 0) === 0;
 }
+
+interface StreamChoice {
+  text: string;
+  finish: string | null;
+  stopReason?: string | number | null;
+  matchedStop?: string | number | null;
+  /** Events that carried text: the tokens seen, when nothing better is known. */
+  pieces: number;
+}
+
+/** One streamed event's parts that deliberate reads (completions and chat chunks). */
+interface WireStreamEvent {
+  choices?: (WireChoice & { delta?: { content?: string | null } })[];
+  usage?: WireUsage | null;
+  __verbose?: LlamaVerbose;
+}
+
+/**
+ * Assembles a server-sent event stream of completion chunks into the answer a non-streamed request
+ * would have had: per choice its text, finish reason and stop fields; the usage and llama.cpp's
+ * `__verbose` wherever they came. A choice whose stream was cut off finishes with `abort`.
+ */
+export class StreamAssembly {
+  private readonly choices = new Map<number, StreamChoice>();
+  private usage: WireUsage | undefined;
+  private verbose: LlamaVerbose | undefined;
+
+  constructor(private readonly onText?: (index: number, text: string) => void) {}
+
+  /** True once an event arrived. */
+  started = false;
+
+  add(raw: unknown): void {
+    this.started = true;
+    const event = raw as WireStreamEvent;
+    if (event.usage) this.usage = event.usage;
+    if (event.__verbose) this.verbose = event.__verbose;
+    for (const c of event.choices ?? []) {
+      const index = c.index ?? 0;
+      let choice = this.choices.get(index);
+      if (!choice) {
+        choice = { text: "", finish: null, pieces: 0 };
+        this.choices.set(index, choice);
+      }
+      const piece = c.text ?? c.delta?.content ?? "";
+      if (piece) {
+        choice.text += piece;
+        choice.pieces++;
+        this.onText?.(index, piece);
+      }
+      if (c.finish_reason) choice.finish = c.finish_reason;
+      if (c.stop_reason !== undefined) choice.stopReason = c.stop_reason;
+      if (c.matched_stop !== undefined) choice.matchedStop = c.matched_stop;
+    }
+  }
+
+  /** The answer so far as a {@link WireResponse} of `n` choices, and the pieces seen per choice. */
+  response(n: number): { response: WireResponse; pieces: number[] } {
+    const choices: WireChoice[] = [];
+    const pieces: number[] = [];
+    for (let index = 0; index < n; index++) {
+      const c = this.choices.get(index) ?? { text: "", finish: null, pieces: 0 };
+      choices.push({
+        index,
+        text: c.text,
+        finish_reason: c.finish ?? "abort",
+        ...(c.stopReason !== undefined ? { stop_reason: c.stopReason } : {}),
+        ...(c.matchedStop !== undefined ? { matched_stop: c.matchedStop } : {}),
+      });
+      pieces.push(c.pieces);
+    }
+    return {
+      response: {
+        choices,
+        ...(this.usage ? { usage: this.usage } : {}),
+        ...(this.verbose ? { __verbose: this.verbose } : {}),
+      },
+      pieces,
+    };
+  }
+}
