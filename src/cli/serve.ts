@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { embeddedModels, embeddedScorerSpec } from "../defaults.js";
 import { createServer } from "../server/index.js";
 import { openModel } from "./open-model.js";
+import { requestLogLine } from "../server/log.js";
 import { collectArg, intArg } from "./parse.js";
 
 interface ServeFlags {
@@ -83,6 +84,10 @@ export function registerServe(program: Command): void {
           ...(flags.maxBudgetTokens ? { maxBudgetTokens: flags.maxBudgetTokens } : {}),
         },
         shutdownDeadlineMs: flags.shutdownDeadline,
+        onRequestEnd: (record) => {
+          const line = requestLogLine(record);
+          if (line) process.stderr.write(`${line}\n`);
+        },
       });
       const info = await server.listen({ port: flags.port, host: flags.host });
       const name = embedded ? "tiny" : model.id;

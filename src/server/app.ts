@@ -362,7 +362,7 @@ export function createServer(options: ServerOptions): DeliberateServer {
       });
       let outcome: Outcome;
       try {
-        outcome = await execute(plan, signal, () => {});
+        outcome = await execute(plan, signal, () => {}, record.usage);
       } catch (error) {
         if (signal.aborted) throw abortError(cancel, record);
         throw error;
@@ -441,20 +441,33 @@ export function createServer(options: ServerOptions): DeliberateServer {
             `progress elapsed_ms=${Math.round(performance.now() - started)} calls=${progress.calls} completion_tokens=${progress.completionTokens}`,
           );
         }, heartbeatMs);
-        const outcome = await execute(plan, signal, (event) => {
-          if (event.type === "usage") {
-            progress.calls++;
-            progress.completionTokens += event.usage.completionTokens;
-            comment(`progress calls=${progress.calls} completion_tokens=${progress.completionTokens}`);
-          } else if (event.type === "candidate") {
-            const c = event.candidate;
-            comment(
-              `candidate index=${event.index} answer=${JSON.stringify(c.answer)} tokens=${c.completionTokens} finish=${c.finishReason}${c.score !== undefined ? ` score=${c.score}` : ""}`,
-            );
-          } else {
-            comment(`progress ${event.message} completion_tokens=${event.completionTokens}`);
-          }
-        });
+        // A plain request's text is passed on as the backend generates it (when it streams: the
+        // OpenAI-compatible backend does); what it did not stream is sent at the end.
+        const streamed: string[] = [];
+        const onText = (index: number, text: string) => {
+          streamed[index] = (streamed[index] ?? "") + text;
+          chunk([choiceDelta(index, text, null)]);
+        };
+        const outcome = await execute(
+          plan,
+          signal,
+          (event) => {
+            if (event.type === "usage") {
+              progress.calls++;
+              progress.completionTokens += event.usage.completionTokens;
+              comment(`progress calls=${progress.calls} completion_tokens=${progress.completionTokens}`);
+            } else if (event.type === "candidate") {
+              const c = event.candidate;
+              comment(
+                `candidate index=${event.index} answer=${JSON.stringify(c.answer)} tokens=${c.completionTokens} finish=${c.finishReason}${c.score !== undefined ? ` score=${c.score}` : ""}`,
+              );
+            } else {
+              comment(`progress ${event.message} completion_tokens=${event.completionTokens}`);
+            }
+          },
+          record.usage,
+          plan.strategy ? undefined : onText,
+        );
         clearInterval(heartbeat);
         record.usage = outcome.usage;
         if (outcome.kind === "strategy") record.stopReason = outcome.result.stopReason;
@@ -466,7 +479,11 @@ export function createServer(options: ServerOptions): DeliberateServer {
           chunk([choiceDelta(0, null, strategyFinish(outcome.result))], { deliberate: extension });
         } else {
           outcome.completions.forEach((completion, index) => {
-            for (const piece of chunkText(completion.text)) chunk([choiceDelta(index, piece, null)]);
+            const sent = streamed[index] ?? "";
+            const rest = completion.text.startsWith(sent)
+              ? completion.text.slice(sent.length)
+              : completion.text;
+            for (const piece of chunkText(rest)) chunk([choiceDelta(index, piece, null)]);
           });
           extension = plainExtension(outcome);
           outcome.completions.forEach((completion, index) => {
@@ -692,13 +709,20 @@ export function createServer(options: ServerOptions): DeliberateServer {
 
   type ExecEvent = StrategyEvent | { type: "usage"; usage: Usage };
 
+  /**
+   * Runs a plan. Every backend call's usage goes to the metrics and into `live` as it returns, so
+   * the work of a request that is aborted midway is counted too.
+   */
   async function execute(
     plan: Plan,
     signal: AbortSignal,
     onEvent: (event: ExecEvent) => void,
+    live: Usage,
+    onText?: (index: number, text: string) => void,
   ): Promise<Outcome> {
     const counted = countingModel(model, (usage) => {
       metrics.addTokens(usage);
+      addUsage(live, usage);
       onEvent({ type: "usage", usage });
     });
     if (!plan.strategy) {
@@ -713,6 +737,7 @@ export function createServer(options: ServerOptions): DeliberateServer {
         ...(plan.stop ? { stop: plan.stop } : {}),
         ...(plan.seed !== undefined ? { seed: plan.seed } : {}),
         ...(plan.logprobs ? { logprobs: true, topLogprobs: plan.topLogprobs } : {}),
+        ...(onText ? { onText } : {}),
         signal,
       });
       return {
@@ -722,7 +747,12 @@ export function createServer(options: ServerOptions): DeliberateServer {
         wallMs: performance.now() - started,
       };
     }
-    const scorer = plan.scorer ? countingScorer(plan.scorer, (usage) => metrics.addTokens(usage)) : undefined;
+    const scorer = plan.scorer
+      ? countingScorer(plan.scorer, (usage) => {
+          metrics.addTokens(usage);
+          addUsage(live, usage);
+        })
+      : undefined;
     const result = await runStrategy(
       plan.strategy,
       { prompt: plan.prompt },

@@ -255,8 +255,10 @@ export class OpenAICompatibleModel implements LanguageModel {
    * for counting alone.
    */
   private streams(request: CompletionRequest, n: number, dialect: Dialect): boolean {
+    // Streamed chunks carry no logprobs here: a request that wants them is not streamed.
+    if (request.logprobs) return false;
     if (request.onText) return true;
-    return n === 1 && request.signal !== undefined && dialect !== "openai" && !request.logprobs;
+    return n === 1 && request.signal !== undefined && dialect !== "openai";
   }
 
   /**
