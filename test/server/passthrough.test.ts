@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { OpenAICompatibleModel } from "../../src/backends/openai-compatible/index.js";
+import { startDialectServer } from "../helpers/dialect-servers.js";
+import { loadPolicy, useResource } from "../helpers/models.js";
+import { startTestServer } from "./setup.js";
+
+// `deliberate serve --base-url` over a loopback llama.cpp-style server that streams one token every
+// 15 ms: a plain streamed request passes the upstream's tokens on while they are generated.
+describe("deliberate serve over an upstream server: pass-through streaming", () => {
+  const served = useResource(
+    () => loadPolicy(2),
+    (m) => m.close(),
+  );
+  const upstream = useResource(
+    () => startDialectServer("llama.cpp", served(), { pieceDelayMs: 15 }),
+    (s) => s.close(),
+  );
+
+  test("a plain request's first tokens arrive before the upstream has finished", async () => {
+    const model = new OpenAICompatibleModel({ baseUrl: upstream().url, model: "tiny" });
+    const t = await startTestServer(model, { modelName: "tiny" });
+    try {
+      const stream = await t.client.chat.completions.create({
+        model: "tiny",
+        messages: [{ role: "user", content: "Q:57+38-19+44\n" }],
+        max_tokens: 60,
+        temperature: 0,
+        stream: true,
+      });
+      let text = "";
+      let sentAtFirstToken: number | undefined;
+      for await (const chunk of stream) {
+        const piece = chunk.choices[0]?.delta?.content;
+        if (!piece) continue;
+        if (sentAtFirstToken === undefined) sentAtFirstToken = upstream().requests.at(-1)!.streamedPieces;
+        text += piece;
+      }
+      const total = upstream().requests.at(-1)!.streamedPieces!;
+      assert.ok(upstream().requests.at(-1)!.body.stream, "the upstream request was streamed");
+      assert.ok(
+        sentAtFirstToken !== undefined && sentAtFirstToken < total,
+        `${sentAtFirstToken} of ${total}`,
+      );
+      const whole = await model.complete({
+        prompt: { messages: [{ role: "user", content: "Q:57+38-19+44\n" }] },
+        maxTokens: 60,
+        temperature: 0,
+      });
+      assert.equal(text, whole.completions[0]!.text, "the streamed text is the whole answer, once");
+    } finally {
+      await t.close();
+    }
+  });
+});
