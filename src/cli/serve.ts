@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { embeddedModels, embeddedScorerSpec } from "../defaults.js";
 import { createServer } from "../server/index.js";
-import { openModel } from "./open-model.js";
 import { requestLogLine } from "../server/log.js";
+import { openModel } from "./open-model.js";
 import { collectArg, intArg } from "./parse.js";
 
 interface ServeFlags {
@@ -11,6 +11,8 @@ interface ServeFlags {
   host: string;
   model?: string;
   baseUrl?: string[];
+  judge?: string;
+  judgeBaseUrl?: string[];
   upstreamApiKey?: string;
   apiKey?: string;
   maxConcurrency: number;
@@ -41,6 +43,11 @@ export function registerServe(program: Command): void {
       collectArg,
     )
     .option("--upstream-api-key <key>", "API key for --base-url (default: $OPENAI_API_KEY)")
+    .option(
+      "--judge <model>",
+      "judge model of rank, fuse and critique: a GGUF path or hf: URI, or with --judge-base-url the server's model name (requests may still pick the base model with deliberate.judge)",
+    )
+    .option("--judge-base-url <url>", "OpenAI-compatible server of --judge; repeat for a fleet", collectArg)
     .option("--api-key <key>", "require this key from clients (default: $DELIBERATE_API_KEY; none: open)")
     .option("--max-concurrency <n>", "requests generating at once", intArg(1, 10_000), 4)
     .option("--max-queue <n>", "requests waiting for a slot before 429", intArg(0, 1_000_000), 64)
@@ -67,6 +74,15 @@ export function registerServe(program: Command): void {
         ...(flags.parallel ? { parallel: flags.parallel } : {}),
         apiKey: flags.upstreamApiKey ?? process.env.OPENAI_API_KEY,
       });
+      const judge = flags.judge
+        ? (
+            await openModel({
+              model: flags.judge,
+              ...(flags.judgeBaseUrl ? { baseUrl: flags.judgeBaseUrl } : {}),
+              apiKey: flags.upstreamApiKey ?? process.env.OPENAI_API_KEY,
+            })
+          ).model
+        : undefined;
       const scorer =
         flags.scorer ?? (embedded && existsSync(embeddedModels.genprm) ? embeddedScorerSpec : undefined);
       const apiKey = flags.apiKey ?? process.env.DELIBERATE_API_KEY;
@@ -77,6 +93,7 @@ export function registerServe(program: Command): void {
         maxConcurrency: flags.maxConcurrency,
         maxQueue: flags.maxQueue,
         ...(scorer ? { scorer } : {}),
+        ...(judge && flags.judge ? { judges: { [flags.judge]: judge }, defaultJudge: flags.judge } : {}),
         ...(flags.maxTokens ? { defaultMaxTokens: flags.maxTokens } : {}),
         limits: {
           ...(flags.maxN ? { maxChoices: flags.maxN } : {}),
@@ -108,6 +125,7 @@ export function registerServe(program: Command): void {
           server
             .close()
             .then(() => model.close())
+            .then(() => judge?.close())
             .finally(resolve);
         };
         process.once("SIGINT", stop);

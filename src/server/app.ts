@@ -6,6 +6,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ConfigError } from "../core/errors.js";
 import type { Budget } from "../core/meter.js";
 import type { Completion, LanguageModel } from "../core/model.js";
 import type { Prompt } from "../core/prompt.js";
@@ -71,6 +72,13 @@ export interface ServerOptions {
    * use) or an opened scorer. Without it such requests must name `deliberate.scorer`.
    */
   scorer?: string | Scorer;
+  /**
+   * Judge models for rank, fuse and critique, by name: a request picks one with `deliberate.judge`
+   * (the base model's name picks the base model). The server does not close them.
+   */
+  judges?: Record<string, LanguageModel>;
+  /** The judge of requests that name none (a key of `judges`). Default: the base model. */
+  defaultJudge?: string;
   /** `max_tokens` of a request that sets none (per solution). Default 512. */
   defaultMaxTokens?: number;
   /** Answer extraction of strategies. Default: the math extractor (`\boxed{}`, `A:`, "the answer is"). */
@@ -128,6 +136,8 @@ interface Plan {
   prompt: Prompt;
   strategy: Strategy | null;
   scorer: Scorer | undefined;
+  /** The judge of judge layers; undefined: the base model. */
+  judge: LanguageModel | undefined;
   budget: Budget;
   includeCandidates: boolean;
   n: number;
@@ -154,6 +164,9 @@ export function createServer(options: ServerOptions): DeliberateServer {
   const model = options.model;
   const modelName = options.modelName ?? model.id;
   const baseNames = new Set([modelName, model.id, ...(options.modelAliases ?? [])]);
+  if (options.defaultJudge !== undefined && !options.judges?.[options.defaultJudge]) {
+    throw new ConfigError(`the default judge '${options.defaultJudge}' is not among the judges`);
+  }
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const defaultMaxTokens = Math.min(options.defaultMaxTokens ?? 512, limits.maxTokens);
   const heartbeatMs = options.heartbeatMs ?? 1000;
@@ -617,6 +630,7 @@ export function createServer(options: ServerOptions): DeliberateServer {
     if (strategy && (ext?.scorer || strategy.needsScorer)) {
       scorer = await resolveScorer(ext?.scorer, strategy);
     }
+    const judge = strategy ? resolveJudge(ext?.judge) : undefined;
     const chatBody = body as ChatRequest;
     const logprobs =
       endpoint === "chat"
@@ -628,6 +642,7 @@ export function createServer(options: ServerOptions): DeliberateServer {
       prompt,
       strategy,
       scorer,
+      judge,
       budget,
       includeCandidates: ext?.include_candidates ?? false,
       n,
@@ -649,6 +664,19 @@ export function createServer(options: ServerOptions): DeliberateServer {
     if (requested === undefined) return limit;
     if (requested > limit) throw badRequest(`${param} must be at most ${limit}, got ${requested}`, param);
     return requested;
+  }
+
+  /** The judge a request names (or the server's default); a 400 naming the known ones otherwise. */
+  function resolveJudge(requested: string | undefined): LanguageModel | undefined {
+    const judges = options.judges ?? {};
+    const name = requested ?? options.defaultJudge;
+    if (name === undefined || (requested !== undefined && baseNames.has(requested))) return undefined;
+    const judge = judges[name];
+    if (!judge) {
+      const known = [modelName, ...Object.keys(judges)].map((n) => `'${n}'`).join(", ");
+      throw badRequest(`unknown judge '${name}': use one of ${known}`, "deliberate.judge", "judge_not_found");
+    }
+    return judge;
   }
 
   async function resolveScorer(requested: string | undefined, strategy: Strategy): Promise<Scorer> {
@@ -753,11 +781,18 @@ export function createServer(options: ServerOptions): DeliberateServer {
           addUsage(live, usage);
         })
       : undefined;
+    const judge = plan.judge
+      ? countingModel(plan.judge, (usage) => {
+          metrics.addTokens(usage);
+          addUsage(live, usage);
+        })
+      : undefined;
     const result = await runStrategy(
       plan.strategy,
       { prompt: plan.prompt },
       {
         model: counted,
+        ...(judge ? { judge } : {}),
         ...(scorer ? { scorer } : {}),
         budget: plan.budget,
         seed: plan.seed ?? randomSeed(),
