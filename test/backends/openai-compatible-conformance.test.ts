@@ -23,6 +23,8 @@ import { arithOptions, arithProblems } from "../strategies/fixtures.js";
 const FAMILIES: { spec: string; scorer?: string }[] = [
   { spec: "greedy" },
   { spec: "sc:n=6" },
+  // More samples than the embedded model decodes at once (8).
+  { spec: "sc:n=12" },
   { spec: "bon:n=6", scorer: "verifier:arith" },
   { spec: "beam:n=4,m=2,temperature=0", scorer: "verifier:arith" },
   { spec: "beam:n=4,m=2", scorer: "verifier:arith" },
@@ -30,7 +32,7 @@ const FAMILIES: { spec: string; scorer?: string }[] = [
   { spec: "first-finish:n=4,k=4" },
   { spec: "early-reject:n=4,wave=2", scorer: "verifier:arith" },
 ];
-const DIALECTS: ServerDialect[] = ["llama.cpp", "vllm", "openai"];
+const DIALECTS: ServerDialect[] = ["llama.cpp", "vllm", "sglang", "openai"];
 const PROBLEM = arithProblems(3, 1)[0]!;
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const execFileAsync = promisify(execFile);
@@ -41,7 +43,7 @@ async function runOn(model: LanguageModel, spec: string, scorerSpec?: string): P
 }
 
 /** Runs `spec` on a fresh embedded model and through a `dialect` server over another fresh one. */
-async function bothWays(dialect: ServerDialect, spec: string, scorer?: string, slots = 8) {
+async function bothWays(dialect: ServerDialect, spec: string, scorer?: string, slots = 16) {
   const direct = await loadPolicy(8);
   const served = await loadPolicy(8);
   const server = await startDialectServer(dialect, served, { slots });
@@ -314,7 +316,7 @@ describe("deliberate run with a repeated --base-url", () => {
 });
 
 describe("aborted requests count what the server generated", () => {
-  for (const dialect of ["llama.cpp", "vllm"] as const) {
+  for (const dialect of ["llama.cpp", "vllm", "sglang"] as const) {
     test(`${dialect}: first-finish cancels the slower samples mid-stream and counts their tokens`, async () => {
       const served = await loadPolicy(8);
       const server = await startDialectServer(dialect, served, { pieceDelayMs: 4 });

@@ -27,10 +27,13 @@ import type { ChatMessage, Prompt } from "../../src/core/prompt.js";
  * `stop_reason` — the stop string that ended it, or null at the end of text; `usage` covers all
  * choices; `continue_final_message` answers only the new text; legacy logprob shape on /completions.
  *
+ * SGLang (OpenAI-compatible API docs): `owned_by: "sglang"`; each choice has `matched_stop` — the
+ * stop string that ended it, or the id of the end token; otherwise as vLLM.
+ *
  * Plain OpenAI: `owned_by` anything else; no stop information beyond `finish_reason`; `usage` covers
  * all choices; logprobs list every generated token but the end token, those of the stop string too.
  */
-export type ServerDialect = "llama.cpp" | "vllm" | "openai";
+export type ServerDialect = "llama.cpp" | "vllm" | "sglang" | "openai";
 
 export interface DialectServer {
   url: string;
@@ -50,7 +53,12 @@ export interface DialectServerOptions {
   modelName?: string;
 }
 
-const OWNER: Record<ServerDialect, string> = { "llama.cpp": "llamacpp", vllm: "vllm", openai: "openai" };
+const OWNER: Record<ServerDialect, string> = {
+  "llama.cpp": "llamacpp",
+  vllm: "vllm",
+  sglang: "sglang",
+  openai: "openai",
+};
 
 /** Starts a server of `dialect` on 127.0.0.1 that generates with `model`. */
 export async function startDialectServer(
@@ -186,6 +194,7 @@ async function answer(
       choice.text = c.text;
     }
     if (dialect === "vllm") choice.stop_reason = c.stopSequence ?? null;
+    if (dialect === "sglang") choice.matched_stop = c.stopSequence ?? (finish === "stop" ? 2 : null);
     choice.logprobs = entries ? logprobShape(dialect, chat, entries, top) : null;
     return choice;
   });
@@ -292,6 +301,7 @@ async function stream(
     if (chat) finish.delta = {};
     else finish.text = "";
     if (dialect === "vllm") finish.stop_reason = final.stop_reason;
+    if (dialect === "sglang") finish.matched_stop = final.matched_stop;
     const last: Record<string, unknown> = { ...base, choices: [finish] };
     if (dialect === "llama.cpp" && index === 0 && out.__verbose) last.__verbose = out.__verbose;
     if (dialect === "llama.cpp" && !chat) last.usage = out.usage;
