@@ -347,3 +347,37 @@ describe("aborted requests count what the server generated", () => {
     });
   }
 });
+
+describe("onText", () => {
+  test("streams every sample's text under its own index, across split requests", async () => {
+    const served = await loadPolicy(4);
+    const server = await startDialectServer("llama.cpp", served, { slots: 4 });
+    try {
+      const client = new OpenAICompatibleModel({ baseUrl: server.url, model: "tiny" });
+      const seen: string[] = [];
+      const response = await client.complete({
+        prompt: PROBLEM.prompt,
+        n: 10,
+        seed: 7,
+        maxTokens: 40,
+        onText: (index, text) => {
+          seen[index] = (seen[index] ?? "") + text;
+        },
+      });
+      assert.deepEqual(
+        seen,
+        response.completions.map((c) => c.text),
+      );
+      assert.equal(response.usage.calls, 1);
+      assert.ok(server.requests.every((r) => r.body.stream === true));
+      const direct = await served.complete({ prompt: PROBLEM.prompt, n: 10, seed: 7, maxTokens: 40 });
+      assert.deepEqual(
+        response.completions.map((c) => [c.text, c.completionTokens]),
+        direct.completions.map((c) => [c.text, c.completionTokens]),
+      );
+    } finally {
+      await server.close();
+      await served.close();
+    }
+  });
+});

@@ -109,7 +109,11 @@ export async function startDialectServer(
       }
       const chat = path === "/chat/completions";
       const { out, pieces } = await answer(dialect, model, modelName, chat, body);
-      if (!body.stream) return json(res, 200, out);
+      if (!body.stream) {
+        delete out.__verboseByChoice;
+        delete out.__usageByChoice;
+        return json(res, 200, out);
+      }
       const record = requests.at(-1)!;
       record.streamedPieces = 0;
       await stream(res, dialect, chat, out, pieces, body, options.pieceDelayMs ?? 0, () => {
@@ -217,14 +221,20 @@ async function answer(
     out.system_fingerprint = "b0000-loopback";
     out.timings = { predicted_n: perChoice[0] };
     if (body.verbose) {
-      const first = completions[0]!;
-      out.__verbose = {
-        stop_type:
-          first.finishReason === "length" ? "limit" : first.stopSequence !== undefined ? "word" : "eos",
-        stopping_word: first.stopSequence ?? "",
-        tokens_predicted: first.completionTokens,
-      };
+      // Each choice is a task with its own native result; a non-streamed answer keeps the first's.
+      const verbose = completions.map((c) => ({
+        stop_type: c.finishReason === "length" ? "limit" : c.stopSequence !== undefined ? "word" : "eos",
+        stopping_word: c.stopSequence ?? "",
+        tokens_predicted: c.completionTokens,
+      }));
+      out.__verbose = verbose[0];
+      out.__verboseByChoice = verbose;
     }
+    out.__usageByChoice = completions.map((c) => ({
+      ...(out.usage as object),
+      completion_tokens: c.completionTokens,
+      total_tokens: usage.promptTokens + c.completionTokens,
+    }));
   }
   // The text of each choice as the token pieces a stream sends (the new text only).
   const pieces = completions.map((c) => {
@@ -303,11 +313,19 @@ async function stream(
     if (dialect === "vllm") finish.stop_reason = final.stop_reason;
     if (dialect === "sglang") finish.matched_stop = final.matched_stop;
     const last: Record<string, unknown> = { ...base, choices: [finish] };
-    if (dialect === "llama.cpp" && index === 0 && out.__verbose) last.__verbose = out.__verbose;
-    if (dialect === "llama.cpp" && !chat) last.usage = out.usage;
+    if (dialect === "llama.cpp") {
+      // Every choice is a task of its own that ends with its own result (and usage).
+      const verbose = (out.__verboseByChoice as unknown[] | undefined)?.[index];
+      const usage = (out.__usageByChoice as unknown[] | undefined)?.[index] ?? out.usage;
+      if (verbose) last.__verbose = verbose;
+      if (!chat) last.usage = usage;
+      send(last);
+      if (chat && includeUsage) send({ ...base, choices: [], usage });
+      continue;
+    }
     send(last);
   }
-  if (includeUsage) send({ ...base, choices: [], usage: out.usage });
+  if (includeUsage && dialect !== "llama.cpp") send({ ...base, choices: [], usage: out.usage });
   if (open) res.end("data: [DONE]\n\n");
 }
 

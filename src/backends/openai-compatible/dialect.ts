@@ -129,7 +129,12 @@ function readChoice(
       // after the prefix).
       if (!streamed && ctx.chatPrefix && text.startsWith(ctx.chatPrefix))
         text = text.slice(ctx.chatPrefix.length);
-      const verbose = index === 0 ? response.__verbose : undefined;
+      // Streamed: each choice's own; otherwise the first choice's only.
+      const verbose = streamed
+        ? response.verboseByChoice?.[index]
+        : index === 0
+          ? response.__verbose
+          : undefined;
       const endEntry = isEndOfGenerationEntry(entries?.at(-1));
       if (finishReason === "stop") {
         if (verbose?.stop_type === "word") stopSequence = verbose.stopping_word;

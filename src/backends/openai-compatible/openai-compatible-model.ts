@@ -176,12 +176,16 @@ export class OpenAICompatibleModel implements LanguageModel {
 
   async close(): Promise<void> {}
 
-  /** Asks for `n` choices, split into requests each endpoint accepts; one {@link ReadAnswer} per request. */
+  /**
+   * Asks for `n` choices, split into requests each endpoint accepts; one {@link ReadAnswer} per
+   * request. `first` is the index of the first of them among the request's samples.
+   */
   private async requestChoices(
     request: CompletionRequest,
     n: number,
     seed: number,
     key: string,
+    first = 0,
   ): Promise<ReadAnswer[]> {
     const chat = typeof request.prompt !== "string" || this.options.endpoint === "chat";
     const stops = request.stop ?? [];
@@ -189,8 +193,8 @@ export class OpenAICompatibleModel implements LanguageModel {
     const cap = await this.choiceCap(key, stops, request.signal);
     if (n > cap) {
       const parts: Promise<ReadAnswer[]>[] = [];
-      for (let first = 0; first < n; first += cap) {
-        parts.push(this.requestChoices(request, Math.min(cap, n - first), seed + first, key));
+      for (let part = 0; part < n; part += cap) {
+        parts.push(this.requestChoices(request, Math.min(cap, n - part), seed + part, key, first + part));
       }
       return (await Promise.all(parts)).flat();
     }
@@ -213,7 +217,10 @@ export class OpenAICompatibleModel implements LanguageModel {
         (endpoint) =>
           this.streams(request, n, endpoint.dialect ?? "openai")
             ? async (url, body) => {
-                const assembly = new StreamAssembly(request.onText);
+                const onText = request.onText;
+                const assembly = new StreamAssembly(
+                  onText ? (index, text) => onText(first + index, text) : undefined,
+                );
                 try {
                   await requestStream(url, body, this.headers, this.policy.timeoutMs, request.signal, (e) =>
                     assembly.add(e),
@@ -244,7 +251,7 @@ export class OpenAICompatibleModel implements LanguageModel {
       // The server refuses this many choices: learn its limit and split.
       for (const endpoint of this.pool.endpoints)
         endpoint.choicesPerRequest = Math.min(endpoint.choicesPerRequest, limit);
-      return this.requestChoices(request, n, seed, key);
+      return this.requestChoices(request, n, seed, key, first);
     }
   }
 

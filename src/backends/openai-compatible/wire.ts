@@ -57,6 +57,11 @@ export interface WireResponse {
   choices?: WireChoice[];
   usage?: WireUsage;
   __verbose?: LlamaVerbose;
+  /**
+   * Not on the wire: llama.cpp's `__verbose` of each choice of a streamed answer, where every choice
+   * (a task of its own) sends its own.
+   */
+  verboseByChoice?: (LlamaVerbose | undefined)[];
 }
 
 /** The text of a choice from either endpoint, or null when there is none. */
@@ -121,6 +126,7 @@ export class StreamAssembly {
   private readonly choices = new Map<number, StreamChoice>();
   private usage: WireUsage | undefined;
   private verbose: LlamaVerbose | undefined;
+  private readonly verboseByChoice: (LlamaVerbose | undefined)[] = [];
 
   constructor(private readonly onText?: (index: number, text: string) => void) {}
 
@@ -131,7 +137,11 @@ export class StreamAssembly {
     this.started = true;
     const event = raw as WireStreamEvent;
     if (event.usage) this.usage = event.usage;
-    if (event.__verbose) this.verbose = event.__verbose;
+    if (event.__verbose) {
+      this.verbose ??= event.__verbose;
+      const index = event.choices?.[0]?.index;
+      if (index !== undefined) this.verboseByChoice[index] = event.__verbose;
+    }
     for (const c of event.choices ?? []) {
       const index = c.index ?? 0;
       let choice = this.choices.get(index);
@@ -171,6 +181,7 @@ export class StreamAssembly {
         choices,
         ...(this.usage ? { usage: this.usage } : {}),
         ...(this.verbose ? { __verbose: this.verbose } : {}),
+        verboseByChoice: this.verboseByChoice,
       },
       pieces,
     };
