@@ -1,4 +1,5 @@
 import { LlamaCppModel } from "../backends/llama-cpp/index.js";
+import type { Dialect } from "../backends/openai-compatible/dialect.js";
 import { OpenAICompatibleModel } from "../backends/openai-compatible/index.js";
 import type { LanguageModel } from "../core/model.js";
 import { embeddedModelPath } from "../defaults.js";
@@ -10,6 +11,8 @@ export interface ModelFlags {
   baseUrl?: string | string[];
   apiKey?: string;
   parallel?: number;
+  /** How the servers speak (default: detected from `GET /models`). */
+  dialect?: Dialect | "auto";
 }
 
 /** The model the flags name: a server, a GGUF path or hf: URI, or the embedded default. */
@@ -20,6 +23,7 @@ export async function openModel(flags: ModelFlags): Promise<{ model: LanguageMod
       model: flags.model ?? "",
       ...(flags.apiKey ? { apiKey: flags.apiKey } : {}),
       ...(flags.parallel ? { concurrency: flags.parallel } : {}),
+      ...(flags.dialect ? { dialect: flags.dialect } : {}),
     });
     return { model, embedded: false };
   }

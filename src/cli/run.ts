@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import type { Dialect } from "../backends/openai-compatible/dialect.js";
 import { ConfigError } from "../core/errors.js";
 import type { Budget } from "../core/meter.js";
 import type { Problem } from "../core/prompt.js";
@@ -13,7 +14,7 @@ import { scorers } from "../scorers/registry.js";
 import { createStrategy } from "../strategies/registry.js";
 import { runStrategy } from "../strategies/run.js";
 import { openModel } from "./open-model.js";
-import { collectArg, intArg } from "./parse.js";
+import { collectArg, dialectArg, intArg } from "./parse.js";
 
 interface RunFlags {
   strategy: string;
@@ -21,6 +22,7 @@ interface RunFlags {
   model?: string;
   baseUrl?: string[];
   apiKey?: string;
+  dialect?: Dialect | "auto";
   seed: number;
   maxTokens?: number;
   budgetTokens?: number;
@@ -55,6 +57,11 @@ export function registerRun(program: Command): void {
       collectArg,
     )
     .option("--api-key <key>", "API key for --base-url (default: $OPENAI_API_KEY)")
+    .option(
+      "--dialect <name>",
+      "how the --base-url servers report stops and usage: auto (from GET /models), llama.cpp, vllm, sglang, openai",
+      dialectArg,
+    )
     .option("--seed <n>", "seed of the run", intArg(0, 2 ** 31 - 1), 0)
     .option("--max-tokens <n>", "most tokens per solution", intArg(1))
     .option("--budget-tokens <n>", "most generated tokens for the whole run", intArg(1))

@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import type { Dialect } from "../backends/openai-compatible/dialect.js";
 import { embeddedModels, embeddedScorerSpec } from "../defaults.js";
 import { createServer } from "../server/index.js";
 import { requestLogLine } from "../server/log.js";
 import { openModel } from "./open-model.js";
-import { collectArg, intArg } from "./parse.js";
+import { collectArg, dialectArg, intArg } from "./parse.js";
 
 interface ServeFlags {
   port: number;
@@ -12,6 +13,7 @@ interface ServeFlags {
   model?: string;
   baseUrl?: string[];
   judge?: string;
+  dialect?: Dialect | "auto";
   judgeBaseUrl?: string[];
   upstreamApiKey?: string;
   apiKey?: string;
@@ -44,6 +46,11 @@ export function registerServe(program: Command): void {
     )
     .option("--upstream-api-key <key>", "API key for --base-url (default: $OPENAI_API_KEY)")
     .option(
+      "--dialect <name>",
+      "how the --base-url servers report stops and usage: auto (from GET /models), llama.cpp, vllm, sglang, openai",
+      dialectArg,
+    )
+    .option(
       "--judge <model>",
       "judge model of rank, fuse and critique: a GGUF path or hf: URI, or with --judge-base-url the server's model name (requests may still pick the base model with deliberate.judge)",
     )
@@ -72,6 +79,7 @@ export function registerServe(program: Command): void {
         ...(flags.model ? { model: flags.model } : {}),
         ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
         ...(flags.parallel ? { parallel: flags.parallel } : {}),
+        ...(flags.dialect ? { dialect: flags.dialect } : {}),
         apiKey: flags.upstreamApiKey ?? process.env.OPENAI_API_KEY,
       });
       const judge = flags.judge
