@@ -337,6 +337,11 @@ describe("aborted requests count what the server generated", () => {
         const abortedTokens = aborted.reduce((s, c) => s + c.completionTokens, 0);
         assert.ok(abortedTokens > 0, "the cancelled samples' tokens are counted");
         assert.equal(result.usage.completionTokens, finishedTokens + abortedTokens);
+        if (dialect === "llama.cpp") {
+          // Every request's prompt is counted, from the server's prompt progress.
+          const { usage: one } = await served.complete({ prompt: PROBLEM.prompt, maxTokens: 1 });
+          assert.equal(result.usage.promptTokens, 4 * one.promptTokens);
+        }
         // At most what the server sent before the connection closed.
         const sent = server.requests.reduce((s, r) => s + (r.streamedPieces ?? 0), 0);
         assert.ok(abortedTokens <= sent, `${abortedTokens} counted, ${sent} sent`);

@@ -22,6 +22,11 @@ import type { ChatMessage, Prompt } from "../../src/core/prompt.js";
  *   loses as many trailing entries as the stop string has tokens (`POST /tokenize`).
  * - `continue_final_message` on chat answers the whole assistant message: prefix + new text.
  * - `usage.prompt_tokens_details.cached_tokens` is the prompt tokens served from the slot's cache.
+ * - Streamed (`"stream": true`): one event per token; with `verbose` every event's `__verbose` has
+ *   `tokens_predicted` so far and each choice's last one its stop; with `return_progress` an event
+ *   with `prompt_progress: {total, cache, processed}` comes before the first token; each choice's
+ *   final event (/completions) carries its own usage, and streamed chat deltas start after a
+ *   continued prefix.
  *
  * vLLM (OpenAI-compatible server docs and protocol): `owned_by: "vllm"`; each choice has
  * `stop_reason` — the stop string that ended it, or null at the end of text; `usage` covers all
@@ -285,13 +290,23 @@ async function stream(
   const includeUsage = Boolean(
     (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage,
   );
+  const usage = out.usage as { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } };
+  const llama = dialect === "llama.cpp";
   for (const [index, list] of pieces.entries()) {
     if (chat)
       send({
         ...base,
         choices: [{ index, delta: { role: "assistant", content: null }, finish_reason: null }],
       });
-    for (const piece of list) {
+    if (llama && body.return_progress) {
+      // llama.cpp: prompt progress before the first token.
+      const prompt_progress = {
+        total: usage.prompt_tokens,
+        cache: usage.prompt_tokens_details.cached_tokens,
+      };
+      send({ ...base, choices: [{ index, text: "", logprobs: null, finish_reason: null }], prompt_progress });
+    }
+    for (const [k, piece] of list.entries()) {
       if (!open) return;
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (!open) return;
@@ -303,6 +318,10 @@ async function stream(
             ? { index, delta: { content: piece }, logprobs: null, finish_reason: null, ...extra }
             : { index, text: piece, logprobs: null, finish_reason: null, ...extra },
         ],
+        // llama.cpp with verbose: every chunk tells the tokens generated so far.
+        ...(llama && body.verbose
+          ? { __verbose: { tokens_predicted: k + 1, tokens_evaluated: usage.prompt_tokens } }
+          : {}),
       });
       onPiece();
     }

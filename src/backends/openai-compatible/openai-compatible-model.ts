@@ -207,7 +207,10 @@ export class OpenAICompatibleModel implements LanguageModel {
           const dialect = endpoint.dialect ?? "openai";
           const body = this.body(request, chat, n, seed, dialect);
           if (!this.streams(request, n, dialect)) return body;
-          return { ...body, stream: true, stream_options: { include_usage: true } };
+          // llama.cpp's server: prompt progress events tell the prompt's tokens of a stream cut off
+          // before its usage (every chunk's __verbose tells the tokens generated so far).
+          const progress = dialect === "llama.cpp" ? { return_progress: true } : {};
+          return { ...body, ...progress, stream: true, stream_options: { include_usage: true } };
         },
         request.signal,
         async (endpoint) => {

@@ -50,7 +50,9 @@ export interface WireUsage {
 export interface LlamaVerbose {
   stop_type?: string;
   stopping_word?: string;
+  /** Tokens generated; streamed, every chunk carries the count so far. */
   tokens_predicted?: number;
+  tokens_evaluated?: number;
 }
 
 export interface WireResponse {
@@ -115,6 +117,8 @@ interface WireStreamEvent {
   choices?: (WireChoice & { delta?: { content?: string | null } })[];
   usage?: WireUsage | null;
   __verbose?: LlamaVerbose;
+  /** llama.cpp's server with `return_progress`: the prompt's tokens and those found in the cache. */
+  prompt_progress?: { total?: number; cache?: number };
 }
 
 /**
@@ -127,6 +131,7 @@ export class StreamAssembly {
   private usage: WireUsage | undefined;
   private verbose: LlamaVerbose | undefined;
   private readonly verboseByChoice: (LlamaVerbose | undefined)[] = [];
+  private prompt: { total?: number; cache?: number } | undefined;
 
   constructor(private readonly onText?: (index: number, text: string) => void) {}
 
@@ -137,6 +142,7 @@ export class StreamAssembly {
     this.started = true;
     const event = raw as WireStreamEvent;
     if (event.usage) this.usage = event.usage;
+    if (event.prompt_progress) this.prompt = event.prompt_progress;
     if (event.__verbose) {
       this.verbose ??= event.__verbose;
       const index = event.choices?.[0]?.index;
@@ -179,7 +185,17 @@ export class StreamAssembly {
     return {
       response: {
         choices,
-        ...(this.usage ? { usage: this.usage } : {}),
+        // Cut off before the usage came: the prompt as the server reported its progress.
+        ...(this.usage
+          ? { usage: this.usage }
+          : this.prompt?.total !== undefined
+            ? {
+                usage: {
+                  prompt_tokens: this.prompt.total,
+                  prompt_tokens_details: { cached_tokens: this.prompt.cache ?? 0 },
+                },
+              }
+            : {}),
         ...(this.verbose ? { __verbose: this.verbose } : {}),
         verboseByChoice: this.verboseByChoice,
       },
