@@ -8,7 +8,9 @@ import type { ChatMessage, Prompt } from "../../src/core/prompt.js";
  * embedded model so that answers and usage can be compared with the embedded backend's. The wire
  * facts they reproduce (and the OpenAI-compatible backend reads):
  *
- * llama.cpp's server (llama-server, tools/server in llama.cpp; shared notes/llama-server.md):
+ * llama.cpp's server (llama-server, tools/server in llama.cpp; shared notes/llama-server.md; each
+ * point below also checked by hand against llama-server built from the llama.cpp source bundled with
+ * node-llama-cpp, serving models/arith-policy.gguf):
  * - `GET /v1/models` lists `owned_by: "llamacpp"`.
  * - `n` is accepted up to the slot count; above it HTTP 400 "Value must be between 1 <= value <= N".
  * - Several choices are separate tasks merged into one answer: `usage` is the first choice's
