@@ -33,7 +33,7 @@ import { scorers } from "../scorers/registry.js";
 import { createStrategy } from "../strategies/registry.js";
 import { embeddedTaskNote, isArithPrompt } from "./embedded-task.js";
 import { openModel } from "./open-model.js";
-import { intArg } from "./parse.js";
+import { collectArg, intArg } from "./parse.js";
 
 interface EvalFlags {
   dataset?: string;
@@ -50,7 +50,7 @@ interface EvalFlags {
   resume?: boolean;
   seed: number;
   model?: string;
-  baseUrl?: string;
+  baseUrl?: string[];
   apiKey?: string;
   parallel?: number;
   contextSize?: number;
@@ -133,7 +133,11 @@ export function registerEval(program: Command): void {
       "-m, --model <path|hf:uri|name>",
       "GGUF path or hf: URI; with --base-url, the server's model name",
     )
-    .option("--base-url <url>", "OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")
+    .option(
+      "--base-url <url>",
+      "OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1; repeat for a fleet serving the same model",
+      collectArg,
+    )
     .option("--api-key <key>", "API key for --base-url (default: $OPENAI_API_KEY)")
     .option(
       "--parallel <n>",
@@ -189,8 +193,8 @@ function checkResumeFlags(flags: EvalFlags, command: Command, config: EvalConfig
   if (given("model") && flags.model !== config.model.model) {
     mismatch.push(`--model (run: ${config.model.model ?? "embedded"})`);
   }
-  if (given("baseUrl") && flags.baseUrl !== config.model.baseUrl) {
-    mismatch.push(`--base-url (run: ${config.model.baseUrl ?? "none"})`);
+  if (given("baseUrl") && urlList(flags.baseUrl) !== urlList(config.model.baseUrl)) {
+    mismatch.push(`--base-url (run: ${urlList(config.model.baseUrl) || "none"})`);
   }
   if (mismatch.length > 0) {
     throw new ConfigError(
@@ -230,8 +234,12 @@ function newRunConfig(flags: EvalFlags): {
     if (canonical.has(s.canonical)) throw new ConfigError(`strategy ${s.spec} is given twice`);
     canonical.add(s.canonical);
   }
-  const model: EvalModelConfig = flags.baseUrl
-    ? { source: "server", baseUrl: flags.baseUrl, ...(flags.model ? { model: flags.model } : {}) }
+  const model: EvalModelConfig = flags.baseUrl?.length
+    ? {
+        source: "server",
+        baseUrl: flags.baseUrl.length === 1 ? flags.baseUrl[0]! : flags.baseUrl,
+        ...(flags.model ? { model: flags.model } : {}),
+      }
     : flags.model
       ? { source: "gguf", model: flags.model }
       : { source: "embedded" };
@@ -423,4 +431,9 @@ async function evalCommand(flags: EvalFlags, command: Command): Promise<void> {
     await scorer?.close?.();
     await model?.close();
   }
+}
+
+/** Base URLs as one comparable string (a run stores one URL or a list). */
+function urlList(urls: string | readonly string[] | undefined): string {
+  return urls === undefined ? "" : typeof urls === "string" ? urls : urls.join(" ");
 }

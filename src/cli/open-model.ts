@@ -1,4 +1,5 @@
 import { LlamaCppModel } from "../backends/llama-cpp/index.js";
+import type { Dialect } from "../backends/openai-compatible/dialect.js";
 import { OpenAICompatibleModel } from "../backends/openai-compatible/index.js";
 import type { LanguageModel } from "../core/model.js";
 import { embeddedModelPath } from "../defaults.js";
@@ -6,19 +7,23 @@ import { embeddedModelPath } from "../defaults.js";
 /** Model options shared by the commands that need a model. */
 export interface ModelFlags {
   model?: string;
-  baseUrl?: string;
+  /** One server or a fleet serving the same model (repeated --base-url). */
+  baseUrl?: string | string[];
   apiKey?: string;
   parallel?: number;
+  /** How the servers speak (default: detected from `GET /models`). */
+  dialect?: Dialect | "auto";
 }
 
 /** The model the flags name: a server, a GGUF path or hf: URI, or the embedded default. */
 export async function openModel(flags: ModelFlags): Promise<{ model: LanguageModel; embedded: boolean }> {
-  if (flags.baseUrl) {
+  if (flags.baseUrl && flags.baseUrl.length > 0) {
     const model = new OpenAICompatibleModel({
       baseUrl: flags.baseUrl,
       model: flags.model ?? "",
       ...(flags.apiKey ? { apiKey: flags.apiKey } : {}),
       ...(flags.parallel ? { concurrency: flags.parallel } : {}),
+      ...(flags.dialect ? { dialect: flags.dialect } : {}),
     });
     return { model, embedded: false };
   }

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import type { Dialect } from "../backends/openai-compatible/dialect.js";
 import { ConfigError } from "../core/errors.js";
 import type { Budget } from "../core/meter.js";
 import type { Problem } from "../core/prompt.js";
@@ -14,14 +15,15 @@ import { createStrategy } from "../strategies/registry.js";
 import { runStrategy } from "../strategies/run.js";
 import { embeddedTaskNote, isArithPrompt } from "./embedded-task.js";
 import { openModel } from "./open-model.js";
-import { intArg } from "./parse.js";
+import { collectArg, dialectArg, intArg } from "./parse.js";
 
 interface RunFlags {
   strategy: string;
   scorer?: string;
   model?: string;
-  baseUrl?: string;
+  baseUrl?: string[];
   apiKey?: string;
+  dialect?: Dialect | "auto";
   seed: number;
   maxTokens?: number;
   budgetTokens?: number;
@@ -50,8 +52,17 @@ export function registerRun(program: Command): void {
       "-m, --model <path|hf:uri|name>",
       "GGUF path or hf: URI; with --base-url, the server's model name",
     )
-    .option("--base-url <url>", "OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")
+    .option(
+      "--base-url <url>",
+      "OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1; repeat for a fleet serving the same model",
+      collectArg,
+    )
     .option("--api-key <key>", "API key for --base-url (default: $OPENAI_API_KEY)")
+    .option(
+      "--dialect <name>",
+      "how the --base-url servers report stops and usage: auto (from GET /models), llama.cpp, vllm, sglang, openai",
+      dialectArg,
+    )
     .option("--seed <n>", "seed of the run", intArg(0, 2 ** 31 - 1), 0)
     .option("--max-tokens <n>", "most tokens per solution", intArg(1))
     .option("--budget-tokens <n>", "most generated tokens for the whole run", intArg(1))

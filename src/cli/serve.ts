@@ -1,15 +1,20 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import type { Dialect } from "../backends/openai-compatible/dialect.js";
 import { embeddedModels, embeddedScorerSpec } from "../defaults.js";
 import { createServer } from "../server/index.js";
+import { requestLogLine } from "../server/log.js";
 import { openModel } from "./open-model.js";
-import { intArg } from "./parse.js";
+import { collectArg, dialectArg, intArg } from "./parse.js";
 
 interface ServeFlags {
   port: number;
   host: string;
   model?: string;
-  baseUrl?: string;
+  baseUrl?: string[];
+  judge?: string;
+  dialect?: Dialect | "auto";
+  judgeBaseUrl?: string[];
   upstreamApiKey?: string;
   apiKey?: string;
   maxConcurrency: number;
@@ -34,8 +39,22 @@ export function registerServe(program: Command): void {
       "-m, --model <path|hf:uri|name>",
       "GGUF path or hf: URI (default: the embedded tiny model); with --base-url, the upstream model name",
     )
-    .option("--base-url <url>", "serve an upstream OpenAI-compatible server instead of an embedded model")
+    .option(
+      "--base-url <url>",
+      "serve an upstream OpenAI-compatible server instead of an embedded model; repeat for a fleet",
+      collectArg,
+    )
     .option("--upstream-api-key <key>", "API key for --base-url (default: $OPENAI_API_KEY)")
+    .option(
+      "--dialect <name>",
+      "how the --base-url servers report stops and usage: auto (from GET /models), llama.cpp, vllm, sglang, openai",
+      dialectArg,
+    )
+    .option(
+      "--judge <model>",
+      "judge model of rank, fuse and critique: a GGUF path or hf: URI, or with --judge-base-url the server's model name (requests may still pick the base model with deliberate.judge)",
+    )
+    .option("--judge-base-url <url>", "OpenAI-compatible server of --judge; repeat for a fleet", collectArg)
     .option("--api-key <key>", "require this key from clients (default: $DELIBERATE_API_KEY; none: open)")
     .option("--max-concurrency <n>", "requests generating at once", intArg(1, 10_000), 4)
     .option("--max-queue <n>", "requests waiting for a slot before 429", intArg(0, 1_000_000), 64)
@@ -60,8 +79,18 @@ export function registerServe(program: Command): void {
         ...(flags.model ? { model: flags.model } : {}),
         ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
         ...(flags.parallel ? { parallel: flags.parallel } : {}),
+        ...(flags.dialect ? { dialect: flags.dialect } : {}),
         apiKey: flags.upstreamApiKey ?? process.env.OPENAI_API_KEY,
       });
+      const judge = flags.judge
+        ? (
+            await openModel({
+              model: flags.judge,
+              ...(flags.judgeBaseUrl ? { baseUrl: flags.judgeBaseUrl } : {}),
+              apiKey: flags.upstreamApiKey ?? process.env.OPENAI_API_KEY,
+            })
+          ).model
+        : undefined;
       const scorer =
         flags.scorer ?? (embedded && existsSync(embeddedModels.genprm) ? embeddedScorerSpec : undefined);
       const apiKey = flags.apiKey ?? process.env.DELIBERATE_API_KEY;
@@ -72,6 +101,7 @@ export function registerServe(program: Command): void {
         maxConcurrency: flags.maxConcurrency,
         maxQueue: flags.maxQueue,
         ...(scorer ? { scorer } : {}),
+        ...(judge && flags.judge ? { judges: { [flags.judge]: judge }, defaultJudge: flags.judge } : {}),
         ...(flags.maxTokens ? { defaultMaxTokens: flags.maxTokens } : {}),
         limits: {
           ...(flags.maxN ? { maxChoices: flags.maxN } : {}),
@@ -79,6 +109,10 @@ export function registerServe(program: Command): void {
           ...(flags.maxBudgetTokens ? { maxBudgetTokens: flags.maxBudgetTokens } : {}),
         },
         shutdownDeadlineMs: flags.shutdownDeadline,
+        onRequestEnd: (record) => {
+          const line = requestLogLine(record);
+          if (line) process.stderr.write(`${line}\n`);
+        },
       });
       const info = await server.listen({ port: flags.port, host: flags.host });
       const name = embedded ? "tiny" : model.id;
@@ -99,6 +133,7 @@ export function registerServe(program: Command): void {
           server
             .close()
             .then(() => model.close())
+            .then(() => judge?.close())
             .finally(resolve);
         };
         process.once("SIGINT", stop);

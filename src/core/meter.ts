@@ -1,4 +1,4 @@
-import { BudgetExhaustedError, ConfigError } from "./errors.js";
+import { AbortedError, BudgetExhaustedError, ConfigError } from "./errors.js";
 import type {
   CompletionRequest,
   CompletionResponse,
@@ -44,10 +44,33 @@ export class ComputeMeter {
   readonly scorerUsage: Usage = emptyUsage();
   readonly budget: Budget;
   private readonly startedAt: number;
+  /** Aborts the calls in flight when the time budget runs out. */
+  private readonly wall = new AbortController();
+  private wallTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(budget: Budget = {}) {
     this.budget = validateBudget(budget);
     this.startedAt = Date.now();
+    if (budget.maxWallMs !== undefined) {
+      this.wallTimer = setTimeout(() => this.wall.abort(), budget.maxWallMs);
+    }
+  }
+
+  /** Ends the run's time budget watch; call when the run is over. */
+  finish(): void {
+    clearTimeout(this.wallTimer);
+    this.wallTimer = undefined;
+  }
+
+  /** The request's signal joined with the time budget's, so a spent time budget stops work in flight. */
+  private signalFor(signal: AbortSignal | undefined): AbortSignal | undefined {
+    if (this.budget.maxWallMs === undefined) return signal;
+    return signal ? AbortSignal.any([signal, this.wall.signal]) : this.wall.signal;
+  }
+
+  /** True when `signal` did not abort but the time budget did: the call ended for the budget. */
+  private timedOut(signal: AbortSignal | undefined): boolean {
+    return this.wall.signal.aborted && !signal?.aborted;
   }
 
   /** Milliseconds since the run started. */
@@ -91,11 +114,23 @@ export class ComputeMeter {
         const perSample = Math.floor(meter.remainingTokens() / n);
         if (perSample < 1) throw new BudgetExhaustedError(`token budget too small for ${n} more samples`);
         const maxTokens = Math.min(request.maxTokens ?? Number.POSITIVE_INFINITY, perSample);
-        const response = await inner.complete({
-          ...request,
-          maxTokens: Number.isFinite(maxTokens) ? maxTokens : undefined,
-        });
+        const signal = meter.signalFor(request.signal);
+        let response: CompletionResponse;
+        try {
+          response = await inner.complete({
+            ...request,
+            maxTokens: Number.isFinite(maxTokens) ? maxTokens : undefined,
+            ...(signal ? { signal } : {}),
+          });
+        } catch (error) {
+          if (error instanceof AbortedError && meter.timedOut(request.signal))
+            throw new BudgetExhaustedError(meter.exhaustedReason() ?? "time budget spent");
+          throw error;
+        }
         addUsage(meter.usage, response.usage);
+        // Generations stopped by the time budget are counted, then the run ends for the budget.
+        if (meter.timedOut(request.signal) && response.completions.some((c) => c.finishReason === "abort"))
+          throw new BudgetExhaustedError(meter.exhaustedReason() ?? "time budget spent");
         return response;
       },
       close: () => inner.close(),
@@ -103,7 +138,17 @@ export class ComputeMeter {
     if (inner.score) {
       const score = inner.score.bind(inner);
       wrapped.score = async (request: ScoreRequest): Promise<ScoreResponse> => {
-        const response = await score(request);
+        const reason = meter.exhaustedReason();
+        if (reason) throw new BudgetExhaustedError(reason);
+        const signal = meter.signalFor(request.signal);
+        let response: ScoreResponse;
+        try {
+          response = await score({ ...request, ...(signal ? { signal } : {}) });
+        } catch (error) {
+          if (error instanceof AbortedError && meter.timedOut(request.signal))
+            throw new BudgetExhaustedError(meter.exhaustedReason() ?? "time budget spent");
+          throw error;
+        }
         addUsage(meter.usage, { ...response.usage, completionTokens: 0 });
         return response;
       };

@@ -29,6 +29,12 @@ export interface CompletionRequest {
   /** With `logprobs`, also return this many top alternatives per position. */
   topLogprobs?: number;
   signal?: AbortSignal;
+  /**
+   * Called with each piece of text of sample `index` as it is generated, for callers that pass
+   * tokens on (a streaming server). Backends that cannot stream never call it; the text is then only
+   * in the response.
+   */
+  onText?: (index: number, text: string) => void;
 }
 
 /** One generated token with its log-probability (natural log). */

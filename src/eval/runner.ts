@@ -25,7 +25,8 @@ export interface EvalModelConfig {
   source: "embedded" | "gguf" | "server";
   /** GGUF path / hf: URI, or the server's model name. */
   model?: string;
-  baseUrl?: string;
+  /** One server, or a fleet serving the same model. */
+  baseUrl?: string | string[];
 }
 
 /** Everything that decides a run's numbers; stored in the run and authoritative on `--resume`. */

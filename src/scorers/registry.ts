@@ -7,6 +7,7 @@ import { Registry } from "../core/spec.js";
 import { embeddedModelPath } from "../defaults.js";
 import { StepLikelihoodScorer } from "./confidence/step-likelihood.js";
 import { LogprobPrm } from "./reward/logprob-prm.js";
+import { PoolingPrm } from "./reward/pooling-prm.js";
 import { ArithVerifierScorer } from "./verifiers/arith-verifier.js";
 
 /** A configured scorer that still has to be opened (loading a model, connecting to a server). */
@@ -62,10 +63,33 @@ scorers.define({
       .describe("the tag after each step where the PRM gives its verdict"),
     good: z.string().min(1).default("+").describe("the token that means a right step"),
     bad: z.string().min(1).default("-").describe("the token that means a wrong step"),
+    api: z
+      .enum(["logprobs", "pooling"])
+      .default("logprobs")
+      .describe("logprobs: read the good/bad token odds; pooling: vLLM's pooling API (Qwen2.5-Math-PRM style)"),
+    separator: z
+      .string()
+      .min(1)
+      .default("<extra_0>")
+      .describe("with api=pooling: the step separator the PRM scores"),
   }),
   create: (p, spec) => ({
     spec,
     async open() {
+      if (p.api === "pooling") {
+        if (!p.source || !/^https?:\/\//.test(p.source) || !p.model) {
+          throw new ConfigError("prm:api=pooling needs a server URL and model=NAME", {
+            hint: "e.g. prm:http://127.0.0.1:8000/v1,model=Qwen/Qwen2.5-Math-PRM-7B,api=pooling",
+          });
+        }
+        const prm = new PoolingPrm({
+          baseUrl: p.source,
+          model: p.model,
+          aggregation: p.aggregation,
+          stepSeparator: p.separator,
+        });
+        return { id: prm.id, score: prm.score.bind(prm) };
+      }
       const model = await openScoringModel(p.source ?? embeddedModelPath("prm"), p.model, "a PRM");
       const prm = new LogprobPrm({
         model,

@@ -6,6 +6,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ConfigError } from "../core/errors.js";
 import type { Budget } from "../core/meter.js";
 import type { Completion, LanguageModel } from "../core/model.js";
 import type { Prompt } from "../core/prompt.js";
@@ -42,6 +43,16 @@ import {
 } from "./shapes.js";
 
 /** Options of {@link createServer}. */
+
+/** The method each route takes, for 405 answers to the others. */
+const ROUTE_METHODS: Record<string, string> = {
+  "/health": "GET",
+  "/metrics": "GET",
+  "/v1/models": "GET",
+  "/v1/chat/completions": "POST",
+  "/v1/completions": "POST",
+};
+
 export interface ServerOptions {
   /** The base model every request runs on (embedded, an upstream server, a router). */
   model: LanguageModel;
@@ -61,6 +72,13 @@ export interface ServerOptions {
    * use) or an opened scorer. Without it such requests must name `deliberate.scorer`.
    */
   scorer?: string | Scorer;
+  /**
+   * Judge models for rank, fuse and critique, by name: a request picks one with `deliberate.judge`
+   * (the base model's name picks the base model). The server does not close them.
+   */
+  judges?: Record<string, LanguageModel>;
+  /** The judge of requests that name none (a key of `judges`). Default: the base model. */
+  defaultJudge?: string;
   /** `max_tokens` of a request that sets none (per solution). Default 512. */
   defaultMaxTokens?: number;
   /** Answer extraction of strategies. Default: the math extractor (`\boxed{}`, `A:`, "the answer is"). */
@@ -118,6 +136,8 @@ interface Plan {
   prompt: Prompt;
   strategy: Strategy | null;
   scorer: Scorer | undefined;
+  /** The judge of judge layers; undefined: the base model. */
+  judge: LanguageModel | undefined;
   budget: Budget;
   includeCandidates: boolean;
   n: number;
@@ -144,6 +164,9 @@ export function createServer(options: ServerOptions): DeliberateServer {
   const model = options.model;
   const modelName = options.modelName ?? model.id;
   const baseNames = new Set([modelName, model.id, ...(options.modelAliases ?? [])]);
+  if (options.defaultJudge !== undefined && !options.judges?.[options.defaultJudge]) {
+    throw new ConfigError(`the default judge '${options.defaultJudge}' is not among the judges`);
+  }
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const defaultMaxTokens = Math.min(options.defaultMaxTokens ?? 512, limits.maxTokens);
   const heartbeatMs = options.heartbeatMs ?? 1000;
@@ -189,8 +212,22 @@ export function createServer(options: ServerOptions): DeliberateServer {
     return c.json(apiError.body(), apiError.status as ContentfulStatusCode);
   });
 
-  app.notFound((c) =>
-    c.json(
+  app.notFound((c) => {
+    // A known route asked with the wrong method is 405 with the allowed one, not "no route".
+    const allowed = ROUTE_METHODS[c.req.path];
+    if (allowed && allowed !== c.req.method) {
+      return c.json(
+        new ApiError(
+          405,
+          `${c.req.path} takes ${allowed}, not ${c.req.method}`,
+          "invalid_request_error",
+          "method_not_allowed",
+        ).body(),
+        405,
+        { allow: allowed },
+      );
+    }
+    return c.json(
       new ApiError(
         404,
         `no route ${c.req.method} ${c.req.path}: see GET /v1/models, POST /v1/chat/completions, POST /v1/completions`,
@@ -198,8 +235,8 @@ export function createServer(options: ServerOptions): DeliberateServer {
         "unknown_url",
       ).body(),
       404,
-    ),
-  );
+    );
+  });
 
   // Metrics of every request; streams record themselves when they end.
   app.use("*", async (c, next) => {
@@ -338,7 +375,7 @@ export function createServer(options: ServerOptions): DeliberateServer {
       });
       let outcome: Outcome;
       try {
-        outcome = await execute(plan, signal, () => {});
+        outcome = await execute(plan, signal, () => {}, record.usage);
       } catch (error) {
         if (signal.aborted) throw abortError(cancel, record);
         throw error;
@@ -417,20 +454,33 @@ export function createServer(options: ServerOptions): DeliberateServer {
             `progress elapsed_ms=${Math.round(performance.now() - started)} calls=${progress.calls} completion_tokens=${progress.completionTokens}`,
           );
         }, heartbeatMs);
-        const outcome = await execute(plan, signal, (event) => {
-          if (event.type === "usage") {
-            progress.calls++;
-            progress.completionTokens += event.usage.completionTokens;
-            comment(`progress calls=${progress.calls} completion_tokens=${progress.completionTokens}`);
-          } else if (event.type === "candidate") {
-            const c = event.candidate;
-            comment(
-              `candidate index=${event.index} answer=${JSON.stringify(c.answer)} tokens=${c.completionTokens} finish=${c.finishReason}${c.score !== undefined ? ` score=${c.score}` : ""}`,
-            );
-          } else {
-            comment(`progress ${event.message} completion_tokens=${event.completionTokens}`);
-          }
-        });
+        // A plain request's text is passed on as the backend generates it (when it streams: the
+        // OpenAI-compatible backend does); what it did not stream is sent at the end.
+        const streamed: string[] = [];
+        const onText = (index: number, text: string) => {
+          streamed[index] = (streamed[index] ?? "") + text;
+          chunk([choiceDelta(index, text, null)]);
+        };
+        const outcome = await execute(
+          plan,
+          signal,
+          (event) => {
+            if (event.type === "usage") {
+              progress.calls++;
+              progress.completionTokens += event.usage.completionTokens;
+              comment(`progress calls=${progress.calls} completion_tokens=${progress.completionTokens}`);
+            } else if (event.type === "candidate") {
+              const c = event.candidate;
+              comment(
+                `candidate index=${event.index} answer=${JSON.stringify(c.answer)} tokens=${c.completionTokens} finish=${c.finishReason}${c.score !== undefined ? ` score=${c.score}` : ""}`,
+              );
+            } else {
+              comment(`progress ${event.message} completion_tokens=${event.completionTokens}`);
+            }
+          },
+          record.usage,
+          plan.strategy ? undefined : onText,
+        );
         clearInterval(heartbeat);
         record.usage = outcome.usage;
         if (outcome.kind === "strategy") record.stopReason = outcome.result.stopReason;
@@ -442,7 +492,11 @@ export function createServer(options: ServerOptions): DeliberateServer {
           chunk([choiceDelta(0, null, strategyFinish(outcome.result))], { deliberate: extension });
         } else {
           outcome.completions.forEach((completion, index) => {
-            for (const piece of chunkText(completion.text)) chunk([choiceDelta(index, piece, null)]);
+            const sent = streamed[index] ?? "";
+            const rest = completion.text.startsWith(sent)
+              ? completion.text.slice(sent.length)
+              : completion.text;
+            for (const piece of chunkText(rest)) chunk([choiceDelta(index, piece, null)]);
           });
           extension = plainExtension(outcome);
           outcome.completions.forEach((completion, index) => {
@@ -576,6 +630,7 @@ export function createServer(options: ServerOptions): DeliberateServer {
     if (strategy && (ext?.scorer || strategy.needsScorer)) {
       scorer = await resolveScorer(ext?.scorer, strategy);
     }
+    const judge = strategy ? resolveJudge(ext?.judge) : undefined;
     const chatBody = body as ChatRequest;
     const logprobs =
       endpoint === "chat"
@@ -587,6 +642,7 @@ export function createServer(options: ServerOptions): DeliberateServer {
       prompt,
       strategy,
       scorer,
+      judge,
       budget,
       includeCandidates: ext?.include_candidates ?? false,
       n,
@@ -608,6 +664,19 @@ export function createServer(options: ServerOptions): DeliberateServer {
     if (requested === undefined) return limit;
     if (requested > limit) throw badRequest(`${param} must be at most ${limit}, got ${requested}`, param);
     return requested;
+  }
+
+  /** The judge a request names (or the server's default); a 400 naming the known ones otherwise. */
+  function resolveJudge(requested: string | undefined): LanguageModel | undefined {
+    const judges = options.judges ?? {};
+    const name = requested ?? options.defaultJudge;
+    if (name === undefined || (requested !== undefined && baseNames.has(requested))) return undefined;
+    const judge = judges[name];
+    if (!judge) {
+      const known = [modelName, ...Object.keys(judges)].map((n) => `'${n}'`).join(", ");
+      throw badRequest(`unknown judge '${name}': use one of ${known}`, "deliberate.judge", "judge_not_found");
+    }
+    return judge;
   }
 
   async function resolveScorer(requested: string | undefined, strategy: Strategy): Promise<Scorer> {
@@ -668,13 +737,20 @@ export function createServer(options: ServerOptions): DeliberateServer {
 
   type ExecEvent = StrategyEvent | { type: "usage"; usage: Usage };
 
+  /**
+   * Runs a plan. Every backend call's usage goes to the metrics and into `live` as it returns, so
+   * the work of a request that is aborted midway is counted too.
+   */
   async function execute(
     plan: Plan,
     signal: AbortSignal,
     onEvent: (event: ExecEvent) => void,
+    live: Usage,
+    onText?: (index: number, text: string) => void,
   ): Promise<Outcome> {
     const counted = countingModel(model, (usage) => {
       metrics.addTokens(usage);
+      addUsage(live, usage);
       onEvent({ type: "usage", usage });
     });
     if (!plan.strategy) {
@@ -689,6 +765,7 @@ export function createServer(options: ServerOptions): DeliberateServer {
         ...(plan.stop ? { stop: plan.stop } : {}),
         ...(plan.seed !== undefined ? { seed: plan.seed } : {}),
         ...(plan.logprobs ? { logprobs: true, topLogprobs: plan.topLogprobs } : {}),
+        ...(onText ? { onText } : {}),
         signal,
       });
       return {
@@ -698,12 +775,24 @@ export function createServer(options: ServerOptions): DeliberateServer {
         wallMs: performance.now() - started,
       };
     }
-    const scorer = plan.scorer ? countingScorer(plan.scorer, (usage) => metrics.addTokens(usage)) : undefined;
+    const scorer = plan.scorer
+      ? countingScorer(plan.scorer, (usage) => {
+          metrics.addTokens(usage);
+          addUsage(live, usage);
+        })
+      : undefined;
+    const judge = plan.judge
+      ? countingModel(plan.judge, (usage) => {
+          metrics.addTokens(usage);
+          addUsage(live, usage);
+        })
+      : undefined;
     const result = await runStrategy(
       plan.strategy,
       { prompt: plan.prompt },
       {
         model: counted,
+        ...(judge ? { judge } : {}),
         ...(scorer ? { scorer } : {}),
         budget: plan.budget,
         seed: plan.seed ?? randomSeed(),

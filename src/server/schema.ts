@@ -35,6 +35,8 @@ const positiveInt = z.number().int().positive();
 export const deliberateSchema = z.strictObject({
   strategy: z.string().min(1).max(2000).optional(),
   scorer: z.string().min(1).max(2000).optional(),
+  /** The judge model of rank, fuse and critique: a name the server lists, or the base model's. */
+  judge: z.string().min(1).max(200).optional(),
   budget: z
     .strictObject({
       maxCompletionTokens: positiveInt.optional(),

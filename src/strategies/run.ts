@@ -64,6 +64,7 @@ export async function runStrategy(
   try {
     outcome = await strategy.run(problem, ctx);
   } catch (error) {
+    meter.finish();
     if (!(error instanceof BudgetExhaustedError || error instanceof AbortedError)) throw error;
     outcome = {
       answer: null,
@@ -73,6 +74,7 @@ export async function runStrategy(
       stopReason: error instanceof AbortedError ? "aborted" : "budget",
     };
   }
+  meter.finish();
   const usage = { ...meter.usage, wallMs: meter.elapsedMs() };
   return {
     ...outcome,

@@ -118,6 +118,18 @@ describe("deliberate run", () => {
     const server = runCli(["run", "--base-url", "http://127.0.0.1:1/v1", "--model", "m", "x"]);
     assert.equal(server.code, 1);
     assert.match(server.stderr, /^error: cannot reach http:\/\/127\.0\.0\.1:1\/v1/);
+    const dialect = runCli([
+      "run",
+      "--base-url",
+      "http://127.0.0.1:1/v1",
+      "--dialect",
+      "tgi",
+      "--model",
+      "m",
+      "x",
+    ]);
+    assert.notEqual(dialect.code, 0);
+    assert.match(dialect.stderr, /expected auto, llama\.cpp, vllm, sglang, openai; got "tgi"/);
     const debug = runCli(["run", "--debug", "--model", "/no/such/model.gguf", "x"]);
     assert.match(debug.stderr, /\n\s+at /);
   });

@@ -123,3 +123,48 @@ describe("aggregateSteps", () => {
     assert.equal(aggregateSteps([], "min"), 0);
   });
 });
+
+describe("ComputeMeter: scoring and work in flight", () => {
+  test("score calls respect the budget", async () => {
+    const meter = new ComputeMeter({ maxCalls: 1 });
+    let scored = 0;
+    const inner: LanguageModel = {
+      ...countingModel([]),
+      async score() {
+        scored++;
+        return {
+          tokens: [],
+          usage: { promptTokens: 3, cachedPromptTokens: 0, completionTokens: 0, calls: 1, wallMs: 0 },
+        };
+      },
+    };
+    const model = meter.model(inner);
+    await model.score!({ prompt: "p", continuation: "c" });
+    await assert.rejects(model.score!({ prompt: "p", continuation: "c" }), BudgetExhaustedError);
+    assert.equal(scored, 1, "the refused call never reached the model");
+  });
+
+  test("the time budget stops a call in flight and counts what it generated", async () => {
+    const meter = new ComputeMeter({ maxWallMs: 50 });
+    // Generates until its signal aborts, then reports the tokens so far (as the embedded backend does).
+    const slow: LanguageModel = {
+      ...countingModel([]),
+      async complete(request) {
+        const started = Date.now();
+        await new Promise<void>((resolve) => request.signal?.addEventListener("abort", () => resolve()));
+        const tokens = Math.max(1, Math.round((Date.now() - started) / 10));
+        return {
+          completions: [{ text: "x", finishReason: "abort" as const, completionTokens: tokens }],
+          usage: { promptTokens: 5, cachedPromptTokens: 0, completionTokens: tokens, calls: 1, wallMs: 0 },
+        };
+      },
+    };
+    const model = meter.model(slow);
+    const started = Date.now();
+    await assert.rejects(model.complete({ prompt: "p" }), /time budget of 50 ms spent/);
+    assert.ok(Date.now() - started < 2000, "stopped by the budget, not by the model");
+    assert.ok(meter.usage.completionTokens >= 1, "its tokens are counted");
+    assert.equal(meter.usage.calls, 1);
+    meter.finish();
+  });
+});

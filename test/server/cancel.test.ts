@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
 import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
+import { requestLogLine } from "../../src/server/log.js";
 import { loadPolicy } from "../helpers/models.js";
 import { QUESTION, startTestServer, type TestServer } from "./setup.js";
 
@@ -49,6 +50,32 @@ describe("deliberate serve: cancellation and shutdown", () => {
     assert.ok(performance.now() - started < 2000, "the sequences were released");
     const text = await (await fetch(`${t.url}/metrics`)).text();
     assert.match(text, /status="499"\} 1/);
+  });
+
+  test("the work of an aborted request is counted: its record, its log line, tokens_total", async () => {
+    // Each sample its own call (first-finish waiting for all): those done before the disconnect,
+    // and those cut off by it, return with their tokens.
+    const ended = t.nextRecord();
+    const controller = new AbortController();
+    const metrics = t.server.metrics;
+    const before = metrics.tokens.completion;
+    const pending = t.client.chat.completions.create(
+      { model: "first-finish:n=256,k=256@tiny", messages: QUESTION, max_tokens: 60 },
+      { signal: controller.signal },
+    );
+    await waitFor(() => metrics.tokens.completion > before, 30_000);
+    controller.abort();
+    await assert.rejects(pending, OpenAI.APIUserAbortError);
+    const record = await ended;
+    assert.equal(record.status, 499);
+    assert.ok(record.usage.completionTokens > 0, JSON.stringify(record.usage));
+    assert.equal(metrics.tokens.completion - before, record.usage.completionTokens);
+    assert.match(
+      requestLogLine(record)!,
+      new RegExp(
+        `^499 /v1/chat/completions ${record.id} aborted after \\d+ ms strategy=first-finish\\S* stream=false tokens prompt=\\d+ cached=\\d+ completion=${record.usage.completionTokens} calls=\\d+$`,
+      ),
+    );
   });
 
   test("a non-streaming client that goes away is cancelled too", async () => {

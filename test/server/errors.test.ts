@@ -74,6 +74,22 @@ describe("deliberate serve: errors", () => {
     assert.equal(route.body.error!.code, "unknown_url");
   });
 
+  test("405 with Allow for a known route asked with the wrong method", async () => {
+    const get = await fetch(`${t.url}/v1/chat/completions`, { headers: { authorization: "Bearer secret" } });
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get("allow"), "POST");
+    const body = (await get.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, "method_not_allowed");
+    const post = await fetch(`${t.url}/v1/models`, {
+      method: "POST",
+      headers: { authorization: "Bearer secret" },
+    });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get("allow"), "GET");
+    const unknown = await fetch(`${t.url}/v1/nothing`, { headers: { authorization: "Bearer secret" } });
+    assert.equal(unknown.status, 404);
+  });
+
   test("400 for bad strategy specs, naming where the spec came from", async () => {
     await rejectsWith(chat({ model: "nosuch:n=2@tiny" }), 400, {
       param: "model",
