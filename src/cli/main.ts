@@ -8,6 +8,7 @@ import { registerGrade } from "./grade.js";
 import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
 import { registerServe } from "./serve.js";
+import { registerTune } from "./tune.js";
 
 const program = new Command()
   .name("deliberate")
@@ -21,6 +22,7 @@ registerEval(program);
 registerGrade(program);
 registerServe(program);
 registerReport(program);
+registerTune(program);
 
 program
   .command("strategies")

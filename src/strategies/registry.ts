@@ -1,7 +1,9 @@
 import { z } from "zod";
+import { readPolicy } from "../allocation/policy.js";
 import { Registry } from "../core/spec.js";
 import type { Strategy } from "../core/strategy.js";
 import { adaptiveConsistency } from "./adaptive-consistency.js";
+import { autoStrategy } from "./auto.js";
 import { bestOfN } from "./best-of-n.js";
 import { confidenceGuidedStopping } from "./cges.js";
 import { deepConf } from "./deepconf.js";
@@ -14,11 +16,11 @@ import { critiqueParams, layers, makeCritique, makeFuse, makeRank, rankParams } 
 import { mbr } from "./mbr.js";
 import { isPipeline, pipelineStrategy, sampleThen, splitPipeline } from "./pipeline.js";
 import { sample } from "./sample.js";
-import { speculativeRejection } from "./speculative-rejection.js";
 import { samplesParam, samplingParams } from "./sampling.js";
 import { defineSearchStrategies } from "./search/specs.js";
 import { selfCertainty } from "./self-certainty.js";
 import { selfConsistency } from "./self-consistency.js";
+import { speculativeRejection } from "./speculative-rejection.js";
 import { weightedVote } from "./weighted-vote.js";
 
 /**
@@ -226,6 +228,15 @@ strategies.define({
   description: "sample n solutions, a judge model critiques and revises them; majority over revisions",
   params: z.object({ n: samplesParam(4), ...samplingParams, ...critiqueParams }),
   create: (p, spec) => sampleThen(samplingPart(p), makeCritique(p, "critique"), spec),
+});
+
+strategies.define({
+  name: "auto",
+  description:
+    "compute-optimal allocation: a warm-up estimates difficulty, a policy fitted by `deliberate tune` picks the strategy",
+  positional: "policy",
+  params: z.object({ policy: z.string().min(1) }),
+  create: (p, spec) => autoStrategy(readPolicy(p.policy), createStrategy, spec),
 });
 
 defineSearchStrategies(strategies);
