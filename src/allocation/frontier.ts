@@ -102,3 +102,34 @@ export function pairedDifference(
   const ci = bootstrapCI(diffs, mean, { samples: options.resamples ?? 1000, seed: options.seed ?? 0 });
   return { estimate: ci.estimate, ci: [ci.lower, ci.upper] };
 }
+
+/** A mixture of two fixed strategies that spends a given mean number of tokens. */
+export interface Mixture {
+  /** The cheaper and the dearer strategy (the same one when the tokens hit a point). */
+  low: FrontierPoint;
+  high: FrontierPoint;
+  /** Share of problems given `high`. */
+  weight: number;
+  accuracy: number;
+  tokens: number;
+}
+
+/**
+ * The best fixed allocation at exactly `tokens` mean generated tokens: the upper concave hull of the
+ * fixed points, read at `tokens` — giving a random share `weight` of the problems the dearer of two
+ * strategies and the rest the cheaper one spends those tokens on average and reaches the linear
+ * interpolation of their accuracies. Null when `tokens` is outside the points' range.
+ */
+export function fixedMixtureAt(points: readonly FrontierPoint[], tokens: number): Mixture | null {
+  let best: Mixture | null = null;
+  for (const low of points) {
+    for (const high of points) {
+      if (low.tokens > tokens || high.tokens < tokens) continue;
+      const span = high.tokens - low.tokens;
+      const weight = span > 0 ? (tokens - low.tokens) / span : 0;
+      const accuracy = (1 - weight) * low.accuracy + weight * high.accuracy;
+      if (best === null || accuracy > best.accuracy) best = { low, high, weight, accuracy, tokens };
+    }
+  }
+  return best;
+}
