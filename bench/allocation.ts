@@ -215,6 +215,7 @@ for (const { budget, label } of budgets) {
         budgetTokens: point.tokens,
         estimator: "oracle",
         warmup: policy.warmup.samples,
+        maxBins: samples + 1,
       });
       return policyPoint(fitted, test.problems, same, "oracle", { resamples }).point;
     } catch {
