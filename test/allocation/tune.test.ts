@@ -119,6 +119,29 @@ describe("tune over stored runs", () => {
     assert.equal(readPolicy(out).bins.length, 2);
   });
 
+  test("deliberate tune --estimator confidence scores the warm-up with the run's model", () => {
+    const out = join(dir, "confidence-policy.json");
+    const result = runCli([
+      "tune",
+      dir,
+      "--budget-tokens",
+      "40",
+      "--warmup",
+      "2",
+      "--estimator",
+      "confidence",
+      "--out",
+      out,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const policy = readPolicy(out);
+    assert.equal(policy.estimator, "confidence");
+    // Mean token log-probabilities of the stored texts: finite and at most 0.
+    for (const bin of policy.bins.slice(1))
+      assert.ok(bin.from! <= 0 && Number.isFinite(bin.from!), String(bin.from));
+    assert.ok(policy.expected.tokens <= 40);
+  });
+
   test("deliberate tune refuses runs of another task in one error line", () => {
     const other = handBuiltRun("gsm8k:test:6");
     const result = runCli(["tune", dir, other, "--budget-tokens", "30", "--warmup", "2"]);

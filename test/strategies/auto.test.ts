@@ -83,6 +83,27 @@ describe("auto on the embedded model", () => {
     assert.equal(seen.size, 2, "both branches ran: easy problems agree, hard ones split");
   });
 
+  test("a confidence policy draws the warm-up with logprobs and bins by its mean token log-probability", async () => {
+    const file = policyFile({
+      estimator: "confidence",
+      bins: [
+        { from: null, strategy: SC4, problems: 1, accuracy: 0, tokens: 0 },
+        { from: -0.05, strategy: "greedy", problems: 1, accuracy: 0, tokens: 0 },
+      ],
+    });
+    const [problem] = arithProblems(4, 1);
+    const result = await runStrategy(createStrategy(`auto:${file}`), problem!, arithOptions(model()));
+    const choice = result.meta?.allocation as AllocationChoice;
+    const warmup = result.candidates.slice(0, 2);
+    const perSample = warmup.map((c) => {
+      const lps = c.logprobs!.map((t) => t.logprob);
+      return lps.reduce((a, b) => a + b, 0) / lps.length;
+    });
+    assert.ok(Math.abs(choice.difficulty - (perSample[0]! + perSample[1]!) / 2) < 1e-12);
+    assert.ok(choice.difficulty <= 0);
+    assert.equal(choice.bin, choice.difficulty >= -0.05 ? 1 : 0);
+  });
+
   test("a policy of another model is refused with one clear error", async () => {
     const file = policyFile({
       fingerprint: { model: { id: "qwen2.5-1.5b-instruct-q4_k_m.gguf" }, task: "arith" },
