@@ -22,6 +22,7 @@ const commands: [string[], () => Promise<(program: Command) => void>][] = [
   [["grade", "extract"], async () => (await import("./grade.js")).registerGrade],
   [["serve"], async () => (await import("./serve.js")).registerServe],
   [["report"], async () => (await import("./report.js")).registerReport],
+  [["tune"], async () => (await import("./tune.js")).registerTune],
   [["strategies", "scorers"], async () => registerLists],
 ];
 

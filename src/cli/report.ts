@@ -18,10 +18,17 @@ export function registerReport(program: Command): void {
       `${MODEL_SHAPE_HELP}; here it replaces the run's for this report`,
       modelShapeArg,
     )
-    .action((dir: string, flags: { resamples?: number; modelShape?: ModelShape }) => {
+    .option(
+      "--policy <file>",
+      "allocation policy (deliberate tune) to draw on the allocation frontier beside every fixed strategy (repeatable)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .action((dir: string, flags: { resamples?: number; modelShape?: ModelShape; policy: string[] }) => {
       const report = writeReport(dir, {
         ...(flags.resamples !== undefined ? { resamples: flags.resamples } : {}),
         ...(flags.modelShape ? { modelShape: { ...flags.modelShape, source: "user" as const } } : {}),
+        ...(flags.policy.length > 0 ? { policies: flags.policy } : {}),
       });
       const { html, json, csv } = report.files;
       process.stdout.write(`${html}\n${json}\n${csv}\n`);

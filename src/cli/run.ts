@@ -133,6 +133,7 @@ function toJson(result: StrategyResult) {
     chosen: result.chosen,
     usage: result.usage,
     scorerUsage: result.scorerUsage,
+    ...(result.meta ? { meta: result.meta } : {}),
     candidates: result.candidates.map((c) => ({
       text: c.text,
       answer: c.answer,

@@ -66,6 +66,8 @@ export interface StrategyOutcome {
   /** Index of the chosen candidate, -1 when none was chosen. */
   chosen: number;
   stopReason: StopReason;
+  /** Strategy-level notes for the caller, e.g. what `auto` chose (`meta.allocation`). */
+  meta?: Record<string, unknown>;
 }
 
 /** A meta-generator: composes a model and scorers under a budget into one answer. */

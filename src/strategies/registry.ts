@@ -1,7 +1,9 @@
 import { z } from "zod";
+import { readPolicy } from "../allocation/policy.js";
 import { Registry } from "../core/spec.js";
 import type { Strategy } from "../core/strategy.js";
 import { adaptiveConsistency } from "./adaptive-consistency.js";
+import { autoStrategy } from "./auto.js";
 import { bestOfN } from "./best-of-n.js";
 import { confidenceGuidedStopping } from "./cges.js";
 import { deepConf } from "./deepconf.js";
@@ -357,6 +359,17 @@ strategies.define({
   description: "sample n solutions, a judge model critiques and revises them; majority over revisions",
   params: z.object({ n: samplesParam(4), ...samplingParams, ...critiqueParams }),
   create: (p, spec) => sampleThen(samplingPart(p), makeCritique(p, "critique"), spec),
+});
+
+strategies.define({
+  name: "auto",
+  description:
+    "compute-optimal allocation: a warm-up estimates difficulty, a policy fitted by `deliberate tune` picks the strategy",
+  positional: "policy",
+  params: z.object({
+    policy: z.string().min(1).describe("path of the policy JSON file that `deliberate tune` wrote"),
+  }),
+  create: (p, spec) => autoStrategy(readPolicy(p.policy), createStrategy, spec),
 });
 
 defineSearchStrategies(strategies);

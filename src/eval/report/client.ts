@@ -204,6 +204,40 @@ export const CLIENT_SCRIPT = String.raw`
     });
   }
 
+  /** Accuracy vs tokens of fixed strategies, tuned policies and the oracle ceiling. */
+  function frontierPlot(frontier, size) {
+    var KIND = { fixed: "fixed strategy", policy: "tuned policy", oracle: "oracle ceiling" };
+    var pts = frontier.points.map(function (p) { return Object.assign({}, p, { kindLabel: KIND[p.kind] }); });
+    var fixed = pts.filter(function (p) { return p.kind === "fixed"; });
+    // Only the most accurate of the fixed points at the same tokens is labelled (the rest: tooltip, table).
+    var seenAt = {};
+    fixed.sort(function (a, b) { return b.accuracy - a.accuracy; }).forEach(function (p) {
+      var key = p.tokens.toFixed(1);
+      p.rank = seenAt[key] || 0;
+      seenAt[key] = p.rank + 1;
+      p.short = p.name.replace(/,temperature=[^,]*,topP=[^,]*,topK=0(,maxTokens=\d+)?/, "").replace(",aggregate=sum", "");
+    });
+    return Plot.plot({
+      width: size.width,
+      height: size.height,
+      marginBottom: 42,
+      marginRight: 130,
+      style: { fontSize: "12px" },
+      x: { type: "log", label: "mean generated tokens per problem →", labelAnchor: "center", labelOffset: 34, grid: true },
+      y: { domain: [0, 1], label: "↑ accuracy", grid: true },
+      color: { legend: true, domain: ["fixed strategy", "tuned policy", "oracle ceiling"], range: ["#4e79a7", "#e15759", "#999"] },
+      symbol: { domain: ["fixed strategy", "tuned policy", "oracle ceiling"], range: ["circle", "star", "triangle"] },
+      marks: [
+        Plot.ruleX(pts, { x: "tokens", y1: function (p) { return p.ci[0]; }, y2: function (p) { return p.ci[1]; }, stroke: "kindLabel", strokeOpacity: 0.4, strokeWidth: 3 }),
+        Plot.dot(pts, { x: "tokens", y: "accuracy", fill: "kindLabel", stroke: "kindLabel", symbol: "kindLabel", r: 5 }),
+        Plot.text(fixed.filter(function (p) { return p.rank === 0; }), { x: "tokens", y: "accuracy", text: "short", dx: 8, textAnchor: "start", fontSize: 9, fill: "#4e79a7" }),
+        Plot.tip(pts, Plot.pointer({ x: "tokens", y: "accuracy", title: function (p) {
+          return p.name + "\naccuracy " + f3(p.accuracy) + "  [" + f3(p.ci[0]) + ", " + f3(p.ci[1]) + "]\ntokens " + p.tokens.toFixed(1);
+        } })),
+      ],
+    });
+  }
+
   function mount(name, build) {
     var el = document.querySelector('[data-plot="' + name + '"]');
     if (!el) return;
@@ -243,6 +277,7 @@ export const CLIENT_SCRIPT = String.raw`
   rendered = 0;
   if (all) mount("coverage", function () { return coveragePlot([all], { width: 760, height: 380 }); });
   if (levels.length > 0) mount("coverage-levels", function () { return coveragePlot(levels, { width: 760, height: 380 }); });
+  if (data.frontier) mount("frontier", function () { return frontierPlot(data.frontier, { width: 760, height: 420 }); });
   var total = budgetCount + rendered;
   if (viewSelect) viewSelect.addEventListener("change", function () { drawBudget(); });
   if (costSelect) costSelect.addEventListener("change", function () { drawCompute(); });

@@ -121,6 +121,29 @@ export function reportCsv(data: ReportData): string {
       }
     }
   }
+  const frontier = data.frontier;
+  if (frontier) {
+    for (const p of frontier.points) {
+      row({
+        group: "all",
+        level: null,
+        problems: p.problems,
+        kind: `allocation-${p.kind}`,
+        series: "allocation",
+        name: p.name,
+        k: null,
+        tokens_per_problem: p.tokens,
+        samples_per_problem: null,
+        ...computeCells(null),
+        value: p.accuracy,
+        ci_low: p.ci[0],
+        ci_high: p.ci[1],
+        fit_a: null,
+        fit_b: null,
+        fit_r2: null,
+      });
+    }
+  }
   return `${lines.join("\n")}\n`;
 }
 

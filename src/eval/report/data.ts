@@ -8,6 +8,7 @@
  * pool method at k (majority vote, best-of-n, weighted majority over a random k-subset of the pool)
  * sits at k times the pool's mean cost per sample, which is the expected cost of drawing those k samples.
  */
+
 import { fitCoveragePowerLaw } from "../metrics/power-law.js";
 import type { RunModelShape } from "../model-shape.js";
 import type { EvalConfig } from "../runner.js";
@@ -19,6 +20,7 @@ import {
   type MetricRow,
   summarizeRun,
 } from "../summary.js";
+import type { AllocationFrontier } from "./frontier.js";
 
 /** Version of the report.json layout. */
 export const REPORT_VERSION = 1;
@@ -117,6 +119,8 @@ export interface ReportData {
   };
   /** Per level (when the problems have more than one), then `all`. */
   groups: ReportGroup[];
+  /** The allocation frontier, when the report was asked for policies (`--policy`). */
+  frontier?: AllocationFrontier;
 }
 
 /** Options of {@link buildReportData}. */

@@ -4,12 +4,14 @@
  * report data is embedded as JSON, and the tables are rendered here as static HTML.
  * See docs/dependencies-report.md for why Observable Plot.
  */
+
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { ConfigError } from "../../core/errors.js";
 import { CLIENT_SCRIPT } from "./client.js";
 import type { ReportData, ReportGroup, ReportPoint } from "./data.js";
+import type { AllocationFrontier } from "./frontier.js";
 
 /** An inlined script library. */
 interface Library {
@@ -72,6 +74,7 @@ export function plotNames(data: ReportData): string[] {
   if (all.coverage.length > 0) names.push("coverage");
   for (const g of levels) names.push(`budget-level-${g.level}`);
   if (levels.length > 0 && levels.some((g) => g.coverage.length > 0)) names.push("coverage-levels");
+  if (data.frontier) names.push("frontier");
   return names;
 }
 
@@ -207,6 +210,39 @@ function computeSection(data: ReportData, plotted: boolean): string {
   );
 }
 
+/** The allocation frontier: the plot and its table. */
+function frontierSection(frontier: AllocationFrontier): string {
+  const kindText = { fixed: "fixed", policy: "tuned policy", oracle: "oracle ceiling" } as const;
+  const rows = [...frontier.points]
+    .sort((a, b) => a.tokens - b.tokens)
+    .map(
+      (p) =>
+        `<tr><td>${kindText[p.kind]}</td><td>${escapeHtml(p.name)}</td><td class="num">${fmt1(p.tokens)}</td>` +
+        `<td class="num">${(100 * p.accuracy).toFixed(1)}</td><td class="num">${(100 * p.ci[0]).toFixed(1)}–${(100 * p.ci[1]).toFixed(1)}</td>` +
+        `<td>${
+          p.choices
+            ? escapeHtml(
+                Object.entries(p.choices)
+                  .map(([s, n]) => `${s}: ${n}`)
+                  .join("; "),
+              )
+            : ""
+        }</td></tr>`,
+    )
+    .join("");
+  return (
+    `<section><h2>Allocation frontier</h2>` +
+    `<p class="note">Accuracy against mean generated tokens per problem on the same ${frontier.problems} problems: every fixed ` +
+    `strategy (●, from the pool's first n samples, or a stored strategy result) and each tuned allocation policy (★, ` +
+    `<code>deliberate tune</code>: a warm-up of the pool's first samples, then its bin's strategy, the warm-up included in its tokens). ` +
+    `The oracle ceiling (▲) bins by the true solve rate, which needs the gold answer: an upper bound, not a runnable policy. ` +
+    `Bars are 95% bootstrap CIs over problems.</p>` +
+    `<div class="chart" data-plot="frontier"></div>` +
+    `<table><thead><tr><th>kind</th><th>name</th><th>tokens/problem</th><th>accuracy %</th><th>95% CI</th><th>choices</th></tr></thead>` +
+    `<tbody>${rows}</tbody></table></section>`
+  );
+}
+
 /** The whole page. */
 export function reportHtml(data: ReportData): string {
   const run = data.run;
@@ -290,6 +326,7 @@ export function reportHtml(data: ReportData): string {
       }
       parts.push(`</section>`);
     }
+    if (data.frontier) parts.push(frontierSection(data.frontier));
     parts.push(
       `<section><h2>Numbers</h2><p class="note">The same numbers are in report.json and report.csv.</p>`,
     );

@@ -8,8 +8,9 @@ import { ConfigError } from "../../core/errors.js";
 import type { RunModelShape } from "../model-shape.js";
 import { RunStore, STORE_FILE } from "../store.js";
 import type { EvalSummary } from "../summary.js";
-import { buildReportData, type ReportData } from "./data.js";
 import { reportCsv } from "./csv.js";
+import { buildReportData, type ReportData } from "./data.js";
+import { buildFrontier } from "./frontier.js";
 import { plotNames, reportHtml } from "./html.js";
 
 export { CSV_COLUMNS, csvField, reportCsv } from "./csv.js";
@@ -25,6 +26,7 @@ export {
   type ReportGroup,
   type ReportPoint,
 } from "./data.js";
+export { type AllocationFrontier, buildFrontier } from "./frontier.js";
 export { plotNames, reportHtml, reportLibraries } from "./html.js";
 
 /** File names a report writes into the run directory. */
@@ -38,6 +40,8 @@ export interface WriteReportOptions {
   now?: Date;
   /** Model shape of the cost figures instead of the one the run recorded. */
   modelShape?: RunModelShape;
+  /** Allocation policy files to draw on the allocation frontier (checked against the run's model and task). */
+  policies?: string[];
 }
 
 /** What {@link writeReport} wrote. */
@@ -73,6 +77,9 @@ export function writeReport(dir: string, options: WriteReportOptions = {}): Writ
     });
   } finally {
     store.close();
+  }
+  if (options.policies && options.policies.length > 0) {
+    data.frontier = buildFrontier(root, options.policies, options.resamples ?? 1000);
   }
   const files = {
     html: join(root, REPORT_FILES.html),

@@ -1,0 +1,69 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { EvalProblem } from "../../src/eval/datasets/types.js";
+import type { EvalConfig } from "../../src/eval/runner.js";
+import { type ResultRecord, RunStore, type SampleRecord } from "../../src/eval/store.js";
+
+const ZERO = { promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0, calls: 0, wallMs: 0 };
+
+/**
+ * A stored run of 3 easy and 3 hard problems with a pool of 4 samples of 10 tokens each and a greedy
+ * result of 10 tokens. Easy: every sample and greedy are right. Hard: samples answer 1, 2, gold, gold
+ * (the warm-up of 2 disagrees; the vote over 4 is right) and greedy is wrong.
+ */
+export function handBuiltRun(dataset = "arith:validation:3"): string {
+  const dir = join(mkdtempSync(join(tmpdir(), "deliberate-tune-")), "run");
+  const config: EvalConfig = {
+    version: 1,
+    dataset,
+    where: [],
+    grading: "arith",
+    strategies: [{ spec: "greedy", canonical: "greedy" }],
+    samples: 4,
+    temperature: 0.8,
+    topP: 1,
+    maxTokens: 64,
+    seed: 0,
+    model: { source: "embedded" },
+    raw: false,
+  };
+  const problems: EvalProblem[] = ["e0", "e1", "e2", "h0", "h1", "h2"].map((id) => ({
+    id,
+    prompt: `Q:${id}\n`,
+    gold: "7",
+    meta: {},
+  }));
+  const store = RunStore.create(dir, config, problems);
+  for (const p of problems) {
+    const hard = p.id.startsWith("h");
+    const answers = hard ? ["1", "2", "7", "7"] : ["7", "7", "7", "7"];
+    const samples: SampleRecord[] = answers.map((answer, i) => ({
+      problemId: p.id,
+      poolIndex: i,
+      seed: i,
+      params: {},
+      prompt: p.prompt,
+      text: `A:${answer}\n`,
+      finishReason: "stop",
+      completionTokens: 10,
+      promptTokens: 5,
+      answer,
+      correct: answer === "7",
+    }));
+    const greedy: ResultRecord = {
+      problemId: p.id,
+      strategy: "greedy",
+      answer: hard ? "3" : "7",
+      correct: !hard,
+      output: "",
+      usage: { ...ZERO, completionTokens: 10 },
+      scorerUsage: ZERO,
+      candidates: 1,
+      stopReason: "completed",
+    };
+    store.writeProblem(p.id, samples, [greedy]);
+  }
+  store.close();
+  return dir;
+}
