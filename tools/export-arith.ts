@@ -9,13 +9,13 @@
  */
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
-import { parseLevels } from "./arith-levels.js";
 import {
   type ArithSplit,
   formatArithPrompt,
   formatArithSolution,
   generateArithSplit,
 } from "../src/tasks/arith/index.js";
+import { parseLevels } from "./arith-levels.js";
 
 const opts = new Command()
   .requiredOption("--split <split>", "train | validation | test")

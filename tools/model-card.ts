@@ -17,10 +17,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { readGgufFileInfo } from "node-llama-cpp";
+import { LlamaCppModel } from "../src/backends/llama-cpp/index.js";
 import { embeddedModels, packageRoot } from "../src/defaults.js";
 import { RunStore } from "../src/eval/store.js";
 import type { EvalSummary } from "../src/eval/summary.js";
-import { LlamaCppModel } from "../src/backends/llama-cpp/index.js";
 import { LogprobPrm } from "../src/scorers/reward/logprob-prm.js";
 import { formatArithPrompt, splitArithSteps, verifyArithSteps } from "../src/tasks/arith/index.js";
 

@@ -7,7 +7,7 @@ import type { Problem } from "../core/prompt.js";
 import type { Scorer } from "../core/scorer.js";
 import type { StrategyResult } from "../core/strategy.js";
 import { toTraceFile } from "../core/trace-file.js";
-import { embeddedScorerSpec } from "../defaults.js";
+import { embeddedScorerSpec, embeddedStrategySpec } from "../defaults.js";
 import { mathEqual } from "../scorers/math/equivalence.js";
 import { extractAnswer } from "../scorers/math/extract.js";
 import { scorers } from "../scorers/registry.js";
@@ -18,7 +18,7 @@ import { openModel } from "./open-model.js";
 import { collectArg, dialectArg, intArg } from "./parse.js";
 
 interface RunFlags {
-  strategy: string;
+  strategy?: string;
   scorer?: string;
   model?: string;
   baseUrl?: string[];
@@ -41,8 +41,7 @@ export function registerRun(program: Command): void {
     .argument("<prompt>", "the prompt, or - to read it from stdin")
     .option(
       "-s, --strategy <spec>",
-      "strategy spec, e.g. sc:n=16,temperature=0.8 (see `deliberate strategies`)",
-      "sc",
+      `strategy spec, e.g. sc:n=16,temperature=0.8 (see \`deliberate strategies\`; default ${embeddedStrategySpec} on the embedded model, sc with any other)`,
     )
     .option(
       "--scorer <spec>",
@@ -75,11 +74,12 @@ export function registerRun(program: Command): void {
     .option("--json", "print one JSON object with the answer, candidates and usage")
     .option("--trace <file>", "write the strategy's trace tree as JSON")
     .action(async (promptArg: string, flags: RunFlags) => {
-      const strategy = createStrategy(flags.strategy);
+      const onEmbedded = !flags.baseUrl && flags.model === undefined;
+      const strategy = createStrategy(flags.strategy ?? (onEmbedded ? embeddedStrategySpec : "sc"));
       const scorerFactory = flags.scorer ? scorers.create(flags.scorer) : undefined;
       const text = promptArg === "-" ? readFileSync(0, "utf8").trim() : promptArg;
       if (!text.trim()) throw new ConfigError("the prompt is empty (it has only whitespace)");
-      if (!flags.baseUrl && flags.model === undefined && !isArithPrompt(text)) {
+      if (onEmbedded && !isArithPrompt(text)) {
         process.stderr.write(embeddedTaskNote("this prompt is not one"));
       }
       const { model, embedded } = await openModel({

@@ -66,7 +66,9 @@ scorers.define({
     api: z
       .enum(["logprobs", "pooling"])
       .default("logprobs")
-      .describe("logprobs: read the good/bad token odds; pooling: vLLM's pooling API (Qwen2.5-Math-PRM style)"),
+      .describe(
+        "logprobs: read the good/bad token odds; pooling: vLLM's pooling API (Qwen2.5-Math-PRM style)",
+      ),
     separator: z
       .string()
       .min(1)

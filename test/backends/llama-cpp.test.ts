@@ -167,7 +167,13 @@ describe("embedded llama.cpp backend on the project's policy model", () => {
     // 20 samples over 8 sequences: three groups, one request, one prompt.
     const prompt = "Q:61-17+28-30+9\n";
     const length = model.encodePrompt(prompt).length;
-    const { usage, completions } = await model.complete({ prompt, n: 20, temperature: 1, seed: 3, maxTokens: 40 });
+    const { usage, completions } = await model.complete({
+      prompt,
+      n: 20,
+      temperature: 1,
+      seed: 3,
+      maxTokens: 40,
+    });
     assert.equal(completions.length, 20);
     assert.equal(usage.calls, 1);
     assert.equal(usage.promptTokens, length);

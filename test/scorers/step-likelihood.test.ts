@@ -3,8 +3,8 @@ import { after, before, describe, test } from "node:test";
 import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
 import { StepLikelihoodScorer } from "../../src/scorers/confidence/step-likelihood.js";
 import { scorers } from "../../src/scorers/registry.js";
-import { ScriptedModel } from "../strategies/fixtures.js";
 import { loadPolicy } from "../helpers/models.js";
+import { ScriptedModel } from "../strategies/fixtures.js";
 
 const problem = { prompt: "Q:57+38-19\n" };
 

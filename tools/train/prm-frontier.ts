@@ -15,7 +15,6 @@
  */
 import { writeFileSync } from "node:fs";
 import { Command } from "commander";
-import { parseLevels } from "../arith-levels.js";
 import { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
 import { Rng } from "../../src/core/rng.js";
 import { embeddedModels } from "../../src/defaults.js";
@@ -26,6 +25,7 @@ import {
   generateArithSplit,
   verifyArithSolution,
 } from "../../src/tasks/arith/index.js";
+import { parseLevels } from "../arith-levels.js";
 
 const opts = new Command()
   .requiredOption("--split <split>", "train | validation | test")

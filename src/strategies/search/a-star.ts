@@ -1,4 +1,3 @@
-import type { SearchNode } from "./tree.js";
 import {
   dropDuplicates,
   expandNodes,
@@ -7,6 +6,7 @@ import {
   scoreNodes,
   untilStopped,
 } from "./search.js";
+import type { SearchNode } from "./tree.js";
 
 /** Settings of {@link aStar}. */
 export interface AStarSettings extends SearchSettings {

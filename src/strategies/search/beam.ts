@@ -1,4 +1,3 @@
-import type { SearchNode } from "./tree.js";
 import {
   byScore,
   dropDuplicates,
@@ -8,6 +7,7 @@ import {
   scoreWithLookahead,
   untilStopped,
 } from "./search.js";
+import type { SearchNode } from "./tree.js";
 
 /** Settings of {@link beamSearch}. */
 export interface BeamSettings extends SearchSettings {

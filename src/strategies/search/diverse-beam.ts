@@ -1,4 +1,3 @@
-import type { SearchNode } from "./tree.js";
 import {
   byScore,
   dropDuplicates,
@@ -8,6 +7,7 @@ import {
   scoreNodes,
   untilStopped,
 } from "./search.js";
+import type { SearchNode } from "./tree.js";
 
 /** Settings of {@link diverseBeamSearch}. */
 export interface DiverseBeamSettings extends SearchSettings {

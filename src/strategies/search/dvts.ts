@@ -1,4 +1,3 @@
-import type { SearchNode } from "./tree.js";
 import {
   byScore,
   expandNodes,
@@ -7,6 +6,7 @@ import {
   scoreNodes,
   untilStopped,
 } from "./search.js";
+import type { SearchNode } from "./tree.js";
 
 /** Settings of {@link dvts}. */
 export interface DvtsSettings extends SearchSettings {

@@ -1,4 +1,3 @@
-import type { SearchNode } from "./tree.js";
 import {
   dropDuplicates,
   expandNodes,
@@ -8,6 +7,7 @@ import {
   softmax,
   untilStopped,
 } from "./search.js";
+import type { SearchNode } from "./tree.js";
 
 /** Settings of {@link rebase}. */
 export interface RebaseSettings extends SearchSettings {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { finishSearch } from "../../../src/strategies/search/search.js";
 import { mcts } from "../../../src/strategies/search/mcts.js";
+import { finishSearch } from "../../../src/strategies/search/search.js";
 import { assertSearchRun, runEmbedded } from "./e2e.js";
 import { ScriptedScores, ScriptedSteps, scriptedSearch, settings } from "./scripted.js";
 

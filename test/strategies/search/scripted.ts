@@ -2,9 +2,10 @@
  * A deterministic world for the search algorithms' tests: a scripted step generator over a tree of
  * known steps, a scripted step scorer with known step scores, and a search context around them.
  */
-import { TraceRecorder } from "../../../src/core/trace.js";
+
 import { Rng } from "../../../src/core/rng.js";
 import type { StopReason } from "../../../src/core/strategy.js";
+import { TraceRecorder } from "../../../src/core/trace.js";
 import type { SearchContext } from "../../../src/strategies/search/search.js";
 import type { ExpandRequest, Step, StepGenerator, StepScorer } from "../../../src/strategies/search/steps.js";
 import { SearchTree } from "../../../src/strategies/search/tree.js";
