@@ -203,6 +203,27 @@ describe("embedded llama.cpp backend on the project's policy model", () => {
     );
   });
 
+  test("an abort while samples wait for sequences still returns every sample and its tokens", async () => {
+    // 20 samples over 8 sequences: the later groups are still waiting when the abort comes.
+    const controller = new AbortController();
+    const pending = model.complete({
+      prompt: ARITH_PROMPT,
+      n: 20,
+      temperature: 1,
+      seed: 2,
+      maxTokens: 200,
+      signal: controller.signal,
+    });
+    setImmediate(() => controller.abort());
+    const { completions, usage } = await pending;
+    assert.equal(completions.length, 20);
+    assert.ok(completions.slice(8).every((c) => c.finishReason === "abort" && c.completionTokens === 0));
+    assert.equal(
+      usage.completionTokens,
+      completions.reduce((s, c) => s + c.completionTokens, 0),
+    );
+  });
+
   test("bad requests fail with a ConfigError naming the parameter", async () => {
     await assert.rejects(model.complete({ prompt: ARITH_PROMPT, n: 0 }), /n must be an integer/);
     await assert.rejects(model.complete({ prompt: ARITH_PROMPT, n: 100_000 }), ConfigError);

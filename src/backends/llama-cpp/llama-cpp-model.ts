@@ -10,7 +10,7 @@ import {
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
-import { ConfigError, ModelLoadError } from "../../core/errors.js";
+import { AbortedError, ConfigError, ModelLoadError } from "../../core/errors.js";
 import type {
   Completion,
   CompletionRequest,
@@ -339,7 +339,17 @@ export class LlamaCppModel implements LanguageModel {
     usage: Usage,
     onEvaluated: (tokens: number) => void,
   ): Promise<Completion[]> {
-    const sequences = await this.pool.acquire(size, prompt, params.signal);
+    let sequences: LlamaContextSequence[];
+    try {
+      sequences = await this.pool.acquire(size, prompt, params.signal);
+    } catch (error) {
+      // Aborted while waiting for sequences: these samples produced nothing, the others keep theirs.
+      if (!(error instanceof AbortedError)) throw error;
+      return Array.from(
+        { length: size },
+        (): Completion => ({ text: "", finishReason: "abort", completionTokens: 0 }),
+      );
+    }
     const last = prompt.length - 1;
     try {
       const leader = sequences[0]!;
