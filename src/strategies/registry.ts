@@ -27,6 +27,11 @@ import { weightedVote } from "./weighted-vote.js";
  * Every strategy by spec name. `strategies.create("sc:n=16,temperature=0.8")` returns a configured
  * {@link Strategy}; the CLI and the server use this same table.
  */
+/** Alternatives per generated token that a confidence-reading strategy asks the backend for. */
+function topLogprobsParam(description: string) {
+  return z.coerce.number().int().min(1).max(100).default(5).describe(description);
+}
+
 export const strategies = new Registry<Strategy>("strategy");
 
 strategies.define({
@@ -100,13 +105,7 @@ strategies.define({
       .max(1)
       .default(0.1)
       .describe("share of the lowest window means that bottom-group averages"),
-    topLogprobs: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(100)
-      .default(5)
-      .describe("alternatives per token read by token=confidence and token=entropy"),
+    topLogprobs: topLogprobsParam("alternatives per token read by token=confidence and token=entropy"),
     select: z
       .enum(["best", "borda"])
       .default("best")
@@ -152,13 +151,7 @@ strategies.define({
       .gt(0)
       .default(0.95)
       .describe("stop once the leading answer holds this share of the weighted vote (> 1 is off)"),
-    topLogprobs: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(100)
-      .default(5)
-      .describe("alternatives per token read by the confidence signal"),
+    topLogprobs: topLogprobsParam("alternatives per token read by the confidence signal"),
     token: z
       .enum(["confidence", "logprob", "entropy"])
       .default("confidence")

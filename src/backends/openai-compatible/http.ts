@@ -48,12 +48,7 @@ export async function requestJson(
     });
     text = await response.text();
   } catch (error) {
-    if (signal?.aborted) throw new AbortedError();
-    const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : describeNetworkError(error);
-    throw new TransientError(`cannot reach ${url}: ${reason}`, undefined, {
-      hint: "is the server running, and is --base-url right?",
-      cause: error,
-    });
+    throw unreachable(url, error, signal, timeout, timeoutMs);
   }
   if (response.ok) {
     try {
@@ -139,12 +134,7 @@ export async function requestStream(
       signal: combined,
     });
   } catch (error) {
-    if (signal?.aborted) throw new AbortedError();
-    const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : describeNetworkError(error);
-    throw new TransientError(`cannot reach ${url}: ${reason}`, undefined, {
-      hint: "is the server running, and is --base-url right?",
-      cause: error,
-    });
+    throw unreachable(url, error, signal, timeout, timeoutMs);
   }
   if (!response.ok || !response.body) {
     const text = await response.text().catch(() => "");
@@ -183,4 +173,20 @@ export async function requestStream(
     if (error instanceof BackendError) throw error;
     throw new BackendError(`${url} broke off the stream: ${describeNetworkError(error)}`, { cause: error });
   }
+}
+
+/** The error for a request that got no response: aborted by the caller, timed out, or refused. */
+function unreachable(
+  url: string,
+  error: unknown,
+  signal: AbortSignal | undefined,
+  timeout: AbortSignal,
+  timeoutMs: number,
+): Error {
+  if (signal?.aborted) return new AbortedError();
+  const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : describeNetworkError(error);
+  return new TransientError(`cannot reach ${url}: ${reason}`, undefined, {
+    hint: "is the server running, and is --base-url right?",
+    cause: error,
+  });
 }

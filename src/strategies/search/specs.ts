@@ -15,6 +15,19 @@ const beams = (fallback: number, description: string) =>
   z.coerce.number().int().min(1).max(4096).default(fallback).describe(description);
 
 /** Registers the step-level search strategies (all need a step scorer, e.g. `--scorer prm`). */
+/** How particle filtering and particle Gibbs weight and resample their particles. */
+const particleWeighting = {
+  weightTemperature: z.coerce
+    .number()
+    .positive()
+    .default(1)
+    .describe("particle weights are softmax(score / weightTemperature)"),
+  resampling: z
+    .enum(["multinomial", "systematic"])
+    .default("systematic")
+    .describe("how particles are drawn from their weights"),
+};
+
 export function defineSearchStrategies(strategies: Registry<Strategy>): void {
   strategies.define({
     name: "beam",
@@ -70,15 +83,7 @@ export function defineSearchStrategies(strategies: Registry<Strategy>): void {
     params: z.object({
       ...searchParams,
       n: beams(16, "particles"),
-      weightTemperature: z.coerce
-        .number()
-        .positive()
-        .default(1)
-        .describe("particle weights are softmax(score / weightTemperature)"),
-      resampling: z
-        .enum(["multinomial", "systematic"])
-        .default("systematic")
-        .describe("how particles are drawn from their weights"),
+      ...particleWeighting,
     }),
     create: (p, spec) => searchStrategy("particle-filter", p, spec, particleFilter),
   });
@@ -91,15 +96,7 @@ export function defineSearchStrategies(strategies: Registry<Strategy>): void {
     params: z.object({
       ...searchParams,
       n: z.coerce.number().int().min(2).max(4096).default(16).describe("particles per sweep"),
-      weightTemperature: z.coerce
-        .number()
-        .positive()
-        .default(1)
-        .describe("particle weights are softmax(score / weightTemperature)"),
-      resampling: z
-        .enum(["multinomial", "systematic"])
-        .default("systematic")
-        .describe("how particles are drawn from their weights"),
+      ...particleWeighting,
       sweeps: z.coerce.number().int().min(1).max(64).default(2).describe("particle filtering sweeps"),
       pool: z
         .enum(["all", "last"])
