@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { earliestStop } from "../../src/backends/llama-cpp/llama-cpp-model.js";
+import { earliestStop } from "../../src/backends/llama-cpp/generate.js";
 
 describe("earliestStop", () => {
   test("finds the first stop string at or after the offset", () => {

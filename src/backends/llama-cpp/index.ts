@@ -1,1 +1,2 @@
-export { LlamaCppModel, type LlamaCppOptions } from "./llama-cpp-model.js";
+export { LlamaCppModel } from "./llama-cpp-model.js";
+export type { LlamaCppOptions } from "./load.js";
