@@ -37,18 +37,36 @@ export interface ChoicePart {
   /** Text (a stream's delta); null in a stream's finishing chunk. */
   text: string | null;
   /** Null while a stream's choice is still going. */
-  finishReason: "stop" | "length" | null;
+  finishReason: WireFinishReason;
   /** Already in the endpoint's logprobs shape; streams send none. */
   logprobs?: unknown;
   /** Announce the assistant role (a chat stream's first chunk). */
   role?: boolean;
 }
 
+type WireFinishReason = "stop" | "length" | null;
+
+/** A choice on the wire: a chat message, a chat delta, or a completions text. */
+export type WireChoice =
+  | {
+      index: number;
+      message: { role: "assistant"; content: string };
+      logprobs: unknown;
+      finish_reason: WireFinishReason;
+    }
+  | {
+      index: number;
+      delta: { role?: "assistant"; content?: string };
+      logprobs: null;
+      finish_reason: WireFinishReason;
+    }
+  | { index: number; text: string; logprobs: unknown; finish_reason: WireFinishReason };
+
 /**
  * The one choice shaper of both endpoints: `form` "message" for a whole answer, "delta" for a
  * stream chunk. Chat choices carry a `message` or a `delta`, completions choices carry `text`.
  */
-export function wireChoice(endpoint: Endpoint, form: "message" | "delta", part: ChoicePart) {
+export function wireChoice(endpoint: Endpoint, form: "message" | "delta", part: ChoicePart): WireChoice {
   const logprobs = form === "message" ? (part.logprobs ?? null) : null;
   const finish_reason = part.finishReason;
   if (endpoint === "completions")
@@ -56,15 +74,15 @@ export function wireChoice(endpoint: Endpoint, form: "message" | "delta", part: 
   if (form === "message") {
     return {
       index: part.index,
-      message: { role: "assistant", content: part.text ?? "" },
+      message: { role: "assistant" as const, content: part.text ?? "" },
       logprobs,
       finish_reason,
     };
   }
   const delta = finish_reason
     ? {}
-    : { ...(part.role ? { role: "assistant" } : {}), content: part.text ?? "" };
-  return { index: part.index, delta, logprobs, finish_reason };
+    : { ...(part.role ? { role: "assistant" as const } : {}), content: part.text ?? "" };
+  return { index: part.index, delta, logprobs: null, finish_reason };
 }
 
 /** The choices of an outcome: the strategy's chosen answer, or each plain completion. */
@@ -125,7 +143,7 @@ export function answerBody(meta: AnswerMeta, outcome: Outcome, plan: Plan) {
  */
 export function chunkBody(
   meta: AnswerMeta,
-  choices: unknown[],
+  choices: WireChoice[],
   includeUsage: boolean,
   extra: Record<string, unknown> = {},
 ) {

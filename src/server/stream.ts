@@ -8,7 +8,14 @@ import type { ServerLifecycle } from "./lifecycle.js";
 import type { RequestRecord } from "./options.js";
 import type { Plan } from "./plan.js";
 import type { ServerEnv } from "./record.js";
-import { type AnswerMeta, answerChoices, answerExtension, chunkBody, wireChoice } from "./respond.js";
+import {
+  type AnswerMeta,
+  answerChoices,
+  answerExtension,
+  chunkBody,
+  type WireChoice,
+  wireChoice,
+} from "./respond.js";
 import { chunkText, wireUsage } from "./shapes.js";
 
 /** One streamed request: what it runs and where it reports. */
@@ -44,7 +51,7 @@ export function streamAnswer(
   c.header("x-accel-buffering", "no");
   const response = streamSSE(c, async (stream) => {
     const out = new EventWriter(stream);
-    const chunk = (choices: unknown[], extra?: Record<string, unknown>) =>
+    const chunk = (choices: WireChoice[], extra?: Record<string, unknown>) =>
       out.data(chunkBody(meta, choices, includeUsage, extra));
     const delta = (
       index: number,
