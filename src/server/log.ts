@@ -1,4 +1,4 @@
-import type { RequestRecord } from "./app.js";
+import type { RequestRecord } from "./options.js";
 
 /**
  * The log line `deliberate serve` writes for a request that did not complete normally: cancelled

@@ -173,8 +173,13 @@ describe("deliberate serve: answers OpenAI clients", () => {
       body: JSON.stringify({ model: "sc:n=3@tiny", prompt: "Q:12+30-5\n", max_tokens: 60, stream: true }),
     });
     assert.equal(response.status, 200);
-    assert.match(response.headers.get("content-type")!, /^text\/event-stream/);
+    assert.equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
+    assert.equal(response.headers.get("cache-control"), "no-cache");
+    assert.equal(response.headers.get("x-accel-buffering"), "no");
+    const id = response.headers.get("x-request-id")!;
+    assert.match(id, /^cmpl-[0-9a-f]{32}$/);
     const text = await response.text();
+    assert.ok(text.includes(`"id":"${id}"`), "the chunks carry the request id");
     assert.match(text, /^: progress started strategy=self-consistency/m);
     assert.match(text, /^: progress calls=1 completion_tokens=\d+/m);
     assert.ok((text.match(/^: candidate index=\d/gm)?.length ?? 0) >= 3, "one comment per candidate");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import OpenAI from "openai";
 import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
+import { createServer } from "../../src/server/index.js";
 import { loadPolicy } from "../helpers/models.js";
 import { postRaw, QUESTION, startTestServer, type TestServer } from "./setup.js";
 
@@ -63,7 +64,22 @@ describe("deliberate serve: errors", () => {
     );
     assert.equal(none.status, 401);
     assert.match(none.body.error!.message, /none was sent/);
+    assert.equal(none.body.error!.code, "invalid_api_key");
     await rejectsWith(wrong.models.list(), 401, { code: "invalid_api_key" });
+    // Not a bearer header at all: still OpenAI's 401, not a bare 400.
+    const basic = await postRaw(`${t.url}/v1/completions`, "{}", { authorization: "Basic c2VjcmV0" });
+    assert.equal(basic.status, 401);
+    assert.deepEqual(Object.keys(basic.body.error!).sort(), ["code", "message", "param", "type"]);
+    assert.equal(basic.body.error!.code, "invalid_api_key");
+    assert.match(basic.headers.get("www-authenticate")!, /^Bearer /);
+    assert.match(basic.headers.get("content-type")!, /^application\/json/);
+  });
+
+  test("an API key a bearer header cannot carry is refused when the server is created", () => {
+    assert.throws(
+      () => createServer({ model: policy, apiKey: "two words" }),
+      /API key must be a bearer token/,
+    );
   });
 
   test("404 for an unknown model, an unknown base behind a strategy, and an unknown route", async () => {
