@@ -6,174 +6,41 @@
  * transaction together with the problem's completion mark, so after a crash (even `kill -9`) a problem
  * is either complete or has no rows at all. UNIQUE(problem, pool index) and UNIQUE(problem, strategy)
  * make a duplicated sample or result impossible: inserting one again fails instead of counting twice.
+ *
+ * This module is the store's interface; the parts live beside it: store-schema.ts (tables, pragmas,
+ * migrations), store-records.ts (the records), store-rows.ts (rows to records and back).
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { ConfigError } from "../core/errors.js";
-import type { Prompt } from "../core/prompt.js";
-import type { Usage } from "../core/usage.js";
 import type { EvalProblem } from "./datasets/types.js";
-import type { SequenceShape } from "./metrics/flops.js";
 import type { RunModelShape } from "./model-shape.js";
+import type { ResultRecord, SampleRecord, StoreCounts, StoredProblem } from "./store-records.js";
+import {
+  INSERT_PROBLEM,
+  INSERT_RESULT,
+  INSERT_SAMPLE,
+  type ProblemRow,
+  problemFromRow,
+  problemValues,
+  type ResultRow,
+  resultFromRow,
+  resultValues,
+  type SampleRow,
+  sampleFromRow,
+  sampleValues,
+} from "./store-rows.js";
+import { migrateStore, openDatabase, STORE_SCHEMA, STORE_SCHEMA_VERSION } from "./store-schema.js";
+
+export type { ResultRecord, SampleRecord, StoreCounts, StoredProblem } from "./store-records.js";
+export { STORE_SCHEMA_VERSION } from "./store-schema.js";
 
 /** File name of the store inside a run directory. */
 export const STORE_FILE = "run.sqlite";
 
-/** Version of the schema below; a store of another version is refused. */
-export const STORE_SCHEMA_VERSION = 1;
-
 /** Key of the run table holding the model shape of the cost figures (JSON {@link RunModelShape}). */
 export const MODEL_SHAPE_KEY = "model_shape";
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS run (
-  key   TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS problems (
-  idx          INTEGER PRIMARY KEY,
-  id           TEXT NOT NULL UNIQUE,
-  level        INTEGER,
-  gold         TEXT NOT NULL,
-  prompt       TEXT NOT NULL,
-  raw_prompt   TEXT,
-  meta         TEXT NOT NULL,
-  completed_at TEXT
-);
-CREATE TABLE IF NOT EXISTS samples (
-  problem_id        TEXT NOT NULL REFERENCES problems(id),
-  pool_index        INTEGER NOT NULL,
-  seed              INTEGER NOT NULL,
-  params            TEXT NOT NULL,
-  prompt            TEXT NOT NULL,
-  text              TEXT NOT NULL,
-  finish_reason     TEXT NOT NULL,
-  completion_tokens INTEGER NOT NULL,
-  prompt_tokens     INTEGER NOT NULL,
-  answer            TEXT,
-  correct           INTEGER NOT NULL,
-  grade             TEXT,
-  score             REAL,
-  step_scores       TEXT,
-  UNIQUE (problem_id, pool_index)
-);
-CREATE TABLE IF NOT EXISTS results (
-  problem_id   TEXT NOT NULL REFERENCES problems(id),
-  strategy     TEXT NOT NULL,
-  answer       TEXT,
-  correct      INTEGER NOT NULL,
-  grade        TEXT,
-  output       TEXT NOT NULL,
-  usage        TEXT NOT NULL,
-  scorer_usage TEXT NOT NULL,
-  candidates   INTEGER NOT NULL,
-  stop_reason  TEXT NOT NULL,
-  sequences    TEXT,
-  UNIQUE (problem_id, strategy)
-);
-`;
-
-/** A problem as stored: the dataset problem plus its position in the run (seeds derive from it). */
-export interface StoredProblem extends EvalProblem {
-  index: number;
-  completed: boolean;
-}
-
-/** One sample of a problem's pool. */
-export interface SampleRecord {
-  problemId: string;
-  poolIndex: number;
-  /** The seed this sample was drawn with (the request's seed + pool index). */
-  seed: number;
-  /** Sampling parameters of the pool request (temperature, topP, maxTokens, …). */
-  params: Record<string, unknown>;
-  /** The prompt exactly as sent. */
-  prompt: Prompt;
-  text: string;
-  finishReason: string;
-  completionTokens: number;
-  /** Prompt tokens of the request that drew the pool (shared by its samples, as in the OpenAI API). */
-  promptTokens: number;
-  answer: string | null;
-  correct: boolean;
-  /** Grader detail (e.g. a code run's status), when there is one. */
-  grade?: string;
-  /** Scorer value, when the run has a scorer. */
-  score?: number;
-  stepScores?: number[];
-}
-
-/** One strategy's result on a problem. */
-export interface ResultRecord {
-  problemId: string;
-  /** The strategy's canonical spec. */
-  strategy: string;
-  answer: string | null;
-  correct: boolean;
-  grade?: string;
-  output: string;
-  usage: Usage;
-  scorerUsage: Usage;
-  candidates: number;
-  stopReason: string;
-  /**
-   * Every sequence the policy model decoded for this result, in call order: one per completion (its
-   * request's prompt tokens, its generated tokens) and one per scoring call (prompt and continuation,
-   * nothing generated). The cost figures are computed from them; absent in stores written before.
-   */
-  sequences?: SequenceShape[];
-}
-
-/** Row counts of a store. */
-export interface StoreCounts {
-  problems: number;
-  completed: number;
-  samples: number;
-  results: number;
-}
-
-interface ProblemRow {
-  idx: number;
-  id: string;
-  level: number | null;
-  gold: string;
-  prompt: string;
-  raw_prompt: string | null;
-  meta: string;
-  completed_at: string | null;
-}
-
-interface SampleRow {
-  problem_id: string;
-  pool_index: number;
-  seed: number;
-  params: string;
-  prompt: string;
-  text: string;
-  finish_reason: string;
-  completion_tokens: number;
-  prompt_tokens: number;
-  answer: string | null;
-  correct: number;
-  grade: string | null;
-  score: number | null;
-  step_scores: string | null;
-}
-
-interface ResultRow {
-  problem_id: string;
-  strategy: string;
-  answer: string | null;
-  correct: number;
-  grade: string | null;
-  output: string;
-  usage: string;
-  scorer_usage: string;
-  candidates: number;
-  stop_reason: string;
-  sequences: string | null;
-}
 
 /** The SQLite store of one evaluation run. Synchronous (better-sqlite3); one writer process at a time. */
 export class RunStore {
@@ -208,25 +75,15 @@ export class RunStore {
     }
     mkdirSync(resolve(dir), { recursive: true });
     const store = new RunStore(RunStore.fileOf(dir), openDatabase(RunStore.fileOf(dir)));
-    store.db.exec(SCHEMA);
-    const insertProblem = store.db.prepare(
-      "INSERT INTO problems (idx, id, level, gold, prompt, raw_prompt, meta) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    );
+    store.db.exec(STORE_SCHEMA);
+    const insertProblem = store.db.prepare(INSERT_PROBLEM);
     const setKey = store.db.prepare("INSERT INTO run (key, value) VALUES (?, ?)");
     store.db.transaction(() => {
       setKey.run("schema_version", String(STORE_SCHEMA_VERSION));
       setKey.run("created_at", new Date().toISOString());
       setKey.run("config", JSON.stringify(config));
       problems.forEach((p, i) => {
-        insertProblem.run(
-          i,
-          p.id,
-          p.level ?? null,
-          p.gold,
-          JSON.stringify(p.prompt),
-          p.rawPrompt ?? null,
-          JSON.stringify(p.meta),
-        );
+        insertProblem.run(...problemValues(p, i));
       });
     })();
     return store;
@@ -252,11 +109,7 @@ export class RunStore {
         `${file} has store schema version ${version ?? "none"}, expected ${STORE_SCHEMA_VERSION}`,
       );
     }
-    // Stores written before results recorded their sequences get the column (NULL for old rows).
-    const columns = store.db.prepare("PRAGMA table_info(results)").all() as { name: string }[];
-    if (!columns.some((c) => c.name === "sequences")) {
-      store.db.exec("ALTER TABLE results ADD COLUMN sequences TEXT");
-    }
+    migrateStore(store.db);
     return store;
   }
 
@@ -298,16 +151,7 @@ export class RunStore {
   /** Every problem of the run, in run order. */
   problems(): StoredProblem[] {
     const rows = this.db.prepare("SELECT * FROM problems ORDER BY idx").all() as ProblemRow[];
-    return rows.map((r) => ({
-      index: r.idx,
-      id: r.id,
-      prompt: JSON.parse(r.prompt) as Prompt,
-      ...(r.raw_prompt !== null ? { rawPrompt: r.raw_prompt } : {}),
-      gold: r.gold,
-      ...(r.level !== null ? { level: r.level } : {}),
-      meta: JSON.parse(r.meta) as Record<string, unknown>,
-      completed: r.completed_at !== null,
-    }));
+    return rows.map(problemFromRow);
   }
 
   /** The pool samples of one problem (or of all problems), ordered by problem then pool index. */
@@ -321,22 +165,7 @@ export class RunStore {
             .all()
         : this.db.prepare("SELECT * FROM samples WHERE problem_id = ? ORDER BY pool_index").all(problemId)
     ) as SampleRow[];
-    return rows.map((r) => ({
-      problemId: r.problem_id,
-      poolIndex: r.pool_index,
-      seed: r.seed,
-      params: JSON.parse(r.params) as Record<string, unknown>,
-      prompt: JSON.parse(r.prompt) as Prompt,
-      text: r.text,
-      finishReason: r.finish_reason,
-      completionTokens: r.completion_tokens,
-      promptTokens: r.prompt_tokens,
-      answer: r.answer,
-      correct: r.correct === 1,
-      ...(r.grade !== null ? { grade: r.grade } : {}),
-      ...(r.score !== null ? { score: r.score } : {}),
-      ...(r.step_scores !== null ? { stepScores: JSON.parse(r.step_scores) as number[] } : {}),
-    }));
+    return rows.map(sampleFromRow);
   }
 
   /** Strategy results of one problem (or of all problems), ordered by problem. */
@@ -350,26 +179,7 @@ export class RunStore {
             .all()
         : this.db.prepare("SELECT * FROM results WHERE problem_id = ? ORDER BY rowid").all(problemId)
     ) as ResultRow[];
-    return rows.map((r) => ({
-      problemId: r.problem_id,
-      strategy: r.strategy,
-      answer: r.answer,
-      correct: r.correct === 1,
-      ...(r.grade !== null ? { grade: r.grade } : {}),
-      output: r.output,
-      usage: JSON.parse(r.usage) as Usage,
-      scorerUsage: JSON.parse(r.scorer_usage) as Usage,
-      candidates: r.candidates,
-      stopReason: r.stop_reason,
-      ...(r.sequences !== null
-        ? {
-            sequences: (JSON.parse(r.sequences) as [number, number][]).map(([p, g]) => ({
-              promptTokens: p,
-              generatedTokens: g,
-            })),
-          }
-        : {}),
-    }));
+    return rows.map(resultFromRow);
   }
 
   /**
@@ -380,16 +190,8 @@ export class RunStore {
    *   (the UNIQUE constraints); nothing is written then.
    */
   writeProblem(problemId: string, samples: readonly SampleRecord[], results: readonly ResultRecord[]): void {
-    const insertSample = this.db.prepare(
-      `INSERT INTO samples (problem_id, pool_index, seed, params, prompt, text, finish_reason,
-         completion_tokens, prompt_tokens, answer, correct, grade, score, step_scores)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const insertResult = this.db.prepare(
-      `INSERT INTO results (problem_id, strategy, answer, correct, grade, output, usage, scorer_usage,
-         candidates, stop_reason, sequences)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const insertSample = this.db.prepare(INSERT_SAMPLE);
+    const insertResult = this.db.prepare(INSERT_RESULT);
     const complete = this.db.prepare(
       "UPDATE problems SET completed_at = ? WHERE id = ? AND completed_at IS NULL",
     );
@@ -400,39 +202,11 @@ export class RunStore {
       }
       for (const s of samples) {
         if (s.problemId !== problemId) throw new Error(`sample of ${s.problemId} written with ${problemId}`);
-        insertSample.run(
-          problemId,
-          s.poolIndex,
-          s.seed,
-          JSON.stringify(s.params),
-          JSON.stringify(s.prompt),
-          s.text,
-          s.finishReason,
-          s.completionTokens,
-          s.promptTokens,
-          s.answer,
-          s.correct ? 1 : 0,
-          s.grade ?? null,
-          s.score ?? null,
-          s.stepScores ? JSON.stringify(s.stepScores) : null,
-        );
+        insertSample.run(...sampleValues(s));
       }
       for (const r of results) {
         if (r.problemId !== problemId) throw new Error(`result of ${r.problemId} written with ${problemId}`);
-        insertResult.run(
-          problemId,
-          r.strategy,
-          r.answer,
-          r.correct ? 1 : 0,
-          r.grade ?? null,
-          r.output,
-          JSON.stringify(r.usage),
-          JSON.stringify(r.scorerUsage),
-          r.candidates,
-          r.stopReason,
-          // Compact: [prompt, generated] pairs.
-          r.sequences ? JSON.stringify(r.sequences.map((q) => [q.promptTokens, q.generatedTokens])) : null,
-        );
+        insertResult.run(...resultValues(r));
       }
     })();
   }
@@ -451,20 +225,4 @@ export class RunStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
-}
-
-function openDatabase(file: string): Database.Database {
-  let db: Database.Database;
-  try {
-    db = new Database(file);
-  } catch (cause) {
-    throw new ConfigError(`cannot open run store ${file}: ${(cause as Error).message}`, { cause });
-  }
-  // WAL: a committed transaction survives a killed process; readers never block the writer.
-  db.pragma("journal_mode = WAL");
-  // NORMAL under WAL loses no committed transaction on a process crash (only, at worst, on power loss).
-  db.pragma("synchronous = NORMAL");
-  db.pragma("foreign_keys = ON");
-  db.pragma("busy_timeout = 5000");
-  return db;
 }

@@ -24,22 +24,15 @@
  * `maxNodes` nodes per expression, or a comparison running past `timeLimitMs`, are simply unequal
  * (unless the two strings are identical). The size limits are deterministic; the time limit is only a
  * backstop and should never fire on real answers.
+ *
+ * This module is the entry point (options, the answer cache, the fallbacks of the last step); the
+ * comparison lives beside it: answer-equivalence.ts (by structure), scalar-equivalence.ts (values and
+ * equations), equivalence-context.ts (tolerances and the deadline).
  */
-import {
-  type ConventionSet,
-  conventionsKey,
-  type GradingConvention,
-  resolveConventions,
-} from "./conventions.js";
-import {
-  type Complex,
-  closeComplex,
-  isFiniteComplex,
-  loadCas,
-  rationalsEqual,
-  rationalToNumber,
-  sampleExpression,
-} from "./evaluate.js";
+import { answersEqual, unwrap } from "./answer-equivalence.js";
+import { conventionsKey, type GradingConvention, resolveConventions } from "./conventions.js";
+import { type CompareContext, TimeLimitError } from "./equivalence-context.js";
+import { loadCas } from "./evaluate.js";
 import { normalizeAnswer } from "./normalize.js";
 import {
   type Answer,
@@ -47,7 +40,6 @@ import {
   canonicalText,
   makeScalar,
   parseAnswer,
-  type Scalar,
   type StructureLimits,
 } from "./structure.js";
 
@@ -96,15 +88,6 @@ export interface MathEqualResult {
   reason: MathEqualReason;
 }
 
-interface Context {
-  relTol: number;
-  absTol: number;
-  deadline: number;
-  conventions: ConventionSet;
-}
-
-class TimeLimitError extends Error {}
-
 interface Prepared {
   text: string;
   percent: boolean;
@@ -113,7 +96,6 @@ interface Prepared {
 
 const CACHE_SIZE = 2048;
 const cache = new Map<string, Prepared>();
-const sampleCache = new WeakMap<Scalar, Complex[]>();
 
 function prepare(raw: string, limits: StructureLimits): Prepared {
   const key = `${limits.maxItems}|${limits.maxNodes}|${conventionsKey(limits.conventions)}|${raw}`;
@@ -124,290 +106,6 @@ function prepare(raw: string, limits: StructureLimits): Prepared {
   if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(key, prepared);
   return prepared;
-}
-
-function tick(ctx: Context): void {
-  if (performance.now() > ctx.deadline) throw new TimeLimitError();
-}
-
-function samples(s: Scalar): Complex[] {
-  let v = sampleCache.get(s);
-  if (!v) {
-    v = sampleExpression(s.expr, s.variables);
-    sampleCache.set(s, v);
-  }
-  return v;
-}
-
-function scalarsEqual(a: Scalar, b: Scalar, ctx: Context): boolean {
-  tick(ctx);
-  // Infinity never equals a huge finite number; `\infty` and `-\infty` compare by form.
-  if (a.infinite || b.infinite) return a.shown === b.shown;
-  if (a.rational && b.rational) {
-    if (!a.rational.approximate && !b.rational.approximate) return rationalsEqual(a.rational, b.rational);
-    const x = rationalToNumber(a.rational);
-    const y = rationalToNumber(b.rational);
-    return (
-      Number.isFinite(x) &&
-      Number.isFinite(y) &&
-      Math.abs(x - y) <= ctx.relTol * Math.max(Math.abs(x), Math.abs(y))
-    );
-  }
-  const sa = samples(a);
-  const sb = samples(b);
-  const n = Math.max(sa.length, sb.length);
-  let compared = 0;
-  for (let p = 0; p < n; p++) {
-    const va = sa[p % sa.length]!;
-    const vb = sb[p % sb.length]!;
-    const fa = isFiniteComplex(va);
-    const fb = isFiniteComplex(vb);
-    if (!fa && !fb) continue;
-    if (fa !== fb || !closeComplex(va, vb, ctx.relTol, ctx.absTol)) return false;
-    compared++;
-  }
-  // With variables, most points must be defined on both sides (a pole at one point is tolerated).
-  return compared >= (n === 1 ? 1 : Math.ceil(n / 2));
-}
-
-function difference(left: Scalar, right: Scalar): Scalar {
-  return makeScalar({ kind: "op", op: "-", left: left.expr, right: right.expr });
-}
-
-/** `L1 = R1` ≡ `L2 = R2` when L1 − R1 = k·(L2 − R2) for one constant k ≠ 0 at every sample point. */
-function equationsEqual(
-  a: { left: Scalar; right: Scalar },
-  b: { left: Scalar; right: Scalar },
-  ctx: Context,
-): boolean {
-  if (
-    (scalarsEqual(a.left, b.left, ctx) && scalarsEqual(a.right, b.right, ctx)) ||
-    (scalarsEqual(a.left, b.right, ctx) && scalarsEqual(a.right, b.left, ctx))
-  ) {
-    return true;
-  }
-  const da = difference(a.left, a.right);
-  const db = difference(b.left, b.right);
-  if (da.infinite || db.infinite || (da.variables.length === 0 && db.variables.length === 0)) return false;
-  const sa = samples(da);
-  const sb = samples(db);
-  const n = Math.max(sa.length, sb.length);
-  let k: Complex | null = null;
-  let compared = 0;
-  for (let p = 0; p < n; p++) {
-    const va = sa[p % sa.length]!;
-    const vb = sb[p % sb.length]!;
-    if (!isFiniteComplex(va) || !isFiniteComplex(vb)) continue;
-    const na = Math.hypot(va.re, va.im);
-    const nb = Math.hypot(vb.re, vb.im);
-    if (na <= ctx.absTol || nb <= ctx.absTol) {
-      // Both sides must vanish together.
-      if (na > ctx.absTol || nb > ctx.absTol) return false;
-      compared++;
-      continue;
-    }
-    if (k === null) {
-      const d = vb.re * vb.re + vb.im * vb.im;
-      k = { re: (va.re * vb.re + va.im * vb.im) / d, im: (va.im * vb.re - va.re * vb.im) / d };
-    }
-    const kb = { re: k.re * vb.re - k.im * vb.im, im: k.re * vb.im + k.im * vb.re };
-    if (!closeComplex(va, kb, ctx.relTol, ctx.absTol)) return false;
-    compared++;
-  }
-  return compared >= Math.ceil(n / 2);
-}
-
-/** Order-insensitive matching: every item of `a` pairs with a distinct equal item of `b`. */
-function multisetEqual(a: readonly Answer[], b: readonly Answer[], ctx: Context): boolean {
-  if (a.length !== b.length) return false;
-  const used = new Array<boolean>(b.length).fill(false);
-  for (const x of a) {
-    let found = false;
-    for (let j = 0; j < b.length; j++) {
-      if (!used[j] && answersEqual(x, b[j]!, ctx)) {
-        used[j] = true;
-        found = true;
-        break;
-      }
-    }
-    if (!found) return false;
-  }
-  return true;
-}
-
-function dedupe(items: readonly Answer[], ctx: Context): Answer[] {
-  const out: Answer[] = [];
-  for (const it of items) if (!out.some((o) => answersEqual(o, it, ctx))) out.push(it);
-  return out;
-}
-
-function orderedEqual(a: readonly Answer[], b: readonly Answer[], ctx: Context): boolean {
-  return a.length === b.length && a.every((x, i) => answersEqual(x, b[i]!, ctx));
-}
-
-/**
- * Tuples whose items are all assignments with the same labels on both sides compare label by label;
- * null when they are not such tuples.
- */
-function labelledEqual(a: readonly Answer[], b: readonly Answer[], ctx: Context): boolean | null {
-  if (a.length !== b.length) return null;
-  const labels = (items: readonly Answer[]): Map<string, Answer> | null => {
-    const out = new Map<string, Answer>();
-    for (const it of items) {
-      if (it.kind !== "assignment") return null;
-      out.set(it.label, it);
-    }
-    return out.size === items.length ? out : null;
-  };
-  const la = labels(a);
-  const lb = labels(b);
-  if (la === null || lb === null) return null;
-  for (const [label, item] of la) {
-    const other = lb.get(label);
-    if (other === undefined) return null;
-    if (!answersEqual(item, other, ctx)) return false;
-  }
-  return true;
-}
-
-/** The items of a one-row or one-column matrix; null for other shapes. */
-function vectorItems(m: { rows: readonly (readonly Answer[])[] }): Answer[] | null {
-  if (m.rows.length === 1) return [...m.rows[0]!];
-  if (m.rows.every((r) => r.length === 1)) return m.rows.map((r) => r[0]!);
-  return null;
-}
-
-function unwrap(a: Answer): Answer {
-  return a.kind === "list" && a.items.length === 1 ? unwrap(a.items[0]!) : a;
-}
-
-/**
- * A list whose items are all the same answer is that answer: `\boxed{15\frac{39}{40}}, or
- * \boxed{\frac{639}{40}}` states one value twice (lists are sets, as in Math-Verify).
- */
-function collapse(a: Answer, ctx: Context): Answer {
-  if (a.kind !== "list" || a.items.length < 2 || !ctx.conventions.unorderedLists) return a;
-  const first = a.items[0]!;
-  return a.items.every((it, i) => i === 0 || answersEqual(first, it, ctx)) ? unwrap(first) : a;
-}
-
-/** An assignment compares as its value (see {@link answersEqual} for the equation case). */
-function assignedValue(a: Answer): Answer {
-  return a.kind === "assignment" ? unwrap(a.value) : a;
-}
-
-/** `left = value` of an assignment as an equation, when both sides are scalars. */
-function assignmentEquation(a: Answer): { left: Scalar; right: Scalar } | null {
-  if (a.kind !== "assignment" || a.left === null) return null;
-  const v = unwrap(a.value);
-  return v.kind === "scalar" ? { left: a.left, right: v.value } : null;
-}
-
-/**
- * Whether `x` (the gold side) equals `y`. Symmetric except where the gold's form decides the convention:
- * a bare gold list is unordered even against a `(…)` tuple, a gold tuple is ordered against a list.
- */
-function answersEqual(x: Answer, y: Answer, ctx: Context): boolean {
-  tick(ctx);
-  const ux = collapse(unwrap(x), ctx);
-  const uy = collapse(unwrap(y), ctx);
-  // `y = -\frac12x + \frac34` against the equation `2x + 4y - 3 = 0`: compare as equations.
-  if (ux.kind === "equation" || uy.kind === "equation") {
-    const ex = ux.kind === "equation" ? ux : assignmentEquation(ux);
-    const ey = uy.kind === "equation" ? uy : assignmentEquation(uy);
-    return ex !== null && ey !== null && equationsEqual(ex, ey, ctx);
-  }
-  const a = assignedValue(ux);
-  const b = assignedValue(uy);
-  if (a !== ux || b !== uy) return answersEqual(a, b, ctx);
-  switch (a.kind) {
-    case "scalar":
-      if (b.kind === "scalar") return scalarsEqual(a.value, b.value, ctx);
-      if (b.kind === "set" && b.items.length === 1) return answersEqual(a, b.items[0]!, ctx);
-      if (b.kind === "base") return baseEqualsScalar(b, a.value, ctx);
-      return false;
-    case "list":
-      // Bare lists compare as sets, duplicates ignored, as Math-Verify's finite sets do.
-      if (b.kind === "list") {
-        if (!ctx.conventions.unorderedLists) return orderedEqual(a.items, b.items, ctx);
-        // Duplicates only matter when the lengths differ; deduplicating is quadratic, so only then.
-        if (a.items.length === b.items.length) return multisetEqual(a.items, b.items, ctx);
-        return multisetEqual(dedupe(a.items, ctx), dedupe(b.items, ctx), ctx);
-      }
-      if (b.kind === "set") return multisetEqual(dedupe(a.items, ctx), dedupe(b.items, ctx), ctx);
-      if (b.kind === "tuple") {
-        if (b.open !== "(" || b.close !== ")") return false;
-        // The gold is a bare list ("enter all solutions"): the order of a tuple answer does not matter.
-        return ctx.conventions.unorderedLists
-          ? multisetEqual(a.items, b.items, ctx)
-          : orderedEqual(a.items, b.items, ctx);
-      }
-      if (b.kind === "matrix") {
-        const v = vectorItems(b);
-        return v !== null && orderedEqual(a.items, v, ctx);
-      }
-      return false;
-    case "set":
-      if (b.kind === "set" || b.kind === "list")
-        return multisetEqual(dedupe(a.items, ctx), dedupe(b.items, ctx), ctx);
-      if (a.items.length === 1 && b.kind === "scalar") return answersEqual(a.items[0]!, b, ctx);
-      return false;
-    case "tuple":
-      if (b.kind === "tuple") {
-        // `a_3 = 2, a_{37} = 19` against `a_{37} = 19, a_3 = 2`: labelled components match by label.
-        const byLabel = labelledEqual(a.items, b.items, ctx);
-        if (byLabel !== null) return byLabel;
-        if (a.items.length === 2 && (a.open !== b.open || a.close !== b.close)) return false;
-        return orderedEqual(a.items, b.items, ctx);
-      }
-      if (b.kind === "list") return a.open === "(" && a.close === ")" && orderedEqual(a.items, b.items, ctx);
-      if (b.kind === "matrix") {
-        const v = vectorItems(b);
-        return v !== null && orderedEqual(a.items, v, ctx);
-      }
-      return false;
-    case "union":
-      return b.kind === "union" && multisetEqual(a.items, b.items, ctx);
-    case "matrix": {
-      if (b.kind === "matrix") {
-        return a.rows.length === b.rows.length && a.rows.every((r, i) => orderedEqual(r, b.rows[i]!, ctx));
-      }
-      const v = vectorItems(a);
-      if (v === null) return false;
-      if (b.kind === "tuple" || b.kind === "list") return orderedEqual(v, b.items, ctx);
-      return false;
-    }
-    case "assignment":
-      // Handled before the switch.
-      return false;
-    case "base":
-      if (b.kind === "base") {
-        if (a.base === b.base && a.digits === b.digits) return true;
-        return baseValue(a) !== null && baseValue(a) === baseValue(b);
-      }
-      if (b.kind === "scalar") return baseEqualsScalar(a, b.value, ctx);
-      return false;
-    case "text":
-      return (
-        b.kind === "text" &&
-        canonicalText(a.text, ctx.conventions.textCase) === canonicalText(b.text, ctx.conventions.textCase)
-      );
-  }
-}
-
-function baseValue(a: { digits: string; base: number }): bigint | null {
-  let v = 0n;
-  for (const ch of a.digits) v = v * BigInt(a.base) + BigInt(Number.parseInt(ch, 36));
-  return v;
-}
-
-/** `4210_5` matches the bare digits `4210` (and, in base 10, the value). */
-function baseEqualsScalar(a: { digits: string; base: number }, s: Scalar, ctx: Context): boolean {
-  const r = s.rational;
-  if (!r || r.approximate || r.den !== 1n || r.num < 0n) return false;
-  return (
-    (ctx.conventions.baseDigits && r.num.toString() === a.digits) || (a.base === 10 && r.num === baseValue(a))
-  );
 }
 
 const COMMA_DECIMAL = /^(-?)(\d+),(\d+)$/;
@@ -460,7 +158,7 @@ export function mathEqualDetailed(
           ...(options.percentAsFraction === false ? { percentAsFraction: false } : {}),
           ...options.conventions,
         });
-  const ctx: Context = {
+  const ctx: CompareContext = {
     relTol: options.relTol ?? 1e-6,
     absTol: options.absTol ?? 1e-9,
     deadline: performance.now() + (options.timeLimitMs ?? 250),
