@@ -6,7 +6,6 @@ import { Rng } from "../core/rng.js";
 import type { AnswerEquivalence, AnswerExtractor, Scorer } from "../core/scorer.js";
 import type { GenerationDefaults, Strategy, StrategyEvent, StrategyResult } from "../core/strategy.js";
 import { TraceRecorder } from "../core/trace.js";
-import { addUsage } from "../core/usage.js";
 import { validatePrompt } from "../core/validate.js";
 
 /** Everything {@link runStrategy} needs besides the strategy and the problem. */
@@ -48,7 +47,7 @@ export async function runStrategy(
   const seed = options.seed ?? 0;
   const ctx = {
     model: meter.model(options.model),
-    ...(options.judge ? { judge: meterJudge(meter, options.judge) } : {}),
+    ...(options.judge ? { judge: meter.judge(options.judge) } : {}),
     ...(options.scorer ? { scorer: meter.scorer(options.scorer) } : {}),
     extractAnswer: options.extractAnswer,
     sameAnswer: options.sameAnswer ?? ((a: string, b: string) => a.trim() === b.trim()),
@@ -82,22 +81,5 @@ export async function runStrategy(
     usage,
     scorerUsage: { ...meter.scorerUsage },
     trace: [...trace.nodes],
-  };
-}
-
-/**
- * A separate judge model, counted with the scorers: its calls are not policy generation, so they
- * neither count against nor are limited by the policy's token budget.
- */
-function meterJudge(meter: ComputeMeter, judge: LanguageModel): LanguageModel {
-  return {
-    id: judge.id,
-    capabilities: judge.capabilities,
-    async complete(request) {
-      const response = await judge.complete(request);
-      addUsage(meter.scorerUsage, response.usage);
-      return response;
-    },
-    close: () => judge.close(),
   };
 }
