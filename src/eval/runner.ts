@@ -8,6 +8,7 @@ import { setMaxListeners } from "node:events";
 import { AbortedError, ConfigError } from "../core/errors.js";
 import type { LanguageModel } from "../core/model.js";
 import { type Problem, type Prompt, promptText } from "../core/prompt.js";
+import { resolveScorer } from "../core/resolve-scorer.js";
 import type { Scorer } from "../core/scorer.js";
 import type { Strategy } from "../core/strategy.js";
 import { wrapModel } from "../core/wrap.js";
@@ -118,13 +119,10 @@ export function configStrategies(
 export async function executeRun(store: RunStore, options: ExecuteOptions): Promise<ExecuteStats> {
   const config = store.config<EvalConfig>();
   const strategies = configStrategies(config);
-  for (const s of strategies) {
-    if (s.strategy.needsScorer && !options.scorer) {
-      throw new ConfigError(`strategy ${s.label} needs a scorer`, {
-        hint: "give the run a scorer (options.scorer)",
-      });
-    }
-  }
+  resolveScorer(
+    strategies.map((s) => ({ spec: s.label, needsScorer: s.strategy.needsScorer })),
+    { given: options.scorer, hint: "give the run a scorer (options.scorer)" },
+  );
   const grader = createGrader(config.grading, {
     ...options.grader,
     math: options.grader?.math ?? datasetMathGrading(config.dataset),

@@ -1,7 +1,8 @@
-import { AbortedError, BudgetExhaustedError, ConfigError } from "../core/errors.js";
+import { AbortedError, BudgetExhaustedError } from "../core/errors.js";
 import { type Budget, ComputeMeter } from "../core/meter.js";
 import type { LanguageModel } from "../core/model.js";
 import type { Problem } from "../core/prompt.js";
+import { resolveScorer } from "../core/resolve-scorer.js";
 import { Rng } from "../core/rng.js";
 import type { AnswerEquivalence, AnswerExtractor, Scorer } from "../core/scorer.js";
 import type { GenerationDefaults, Strategy, StrategyEvent, StrategyResult } from "../core/strategy.js";
@@ -37,18 +38,17 @@ export async function runStrategy(
   options: RunOptions,
 ): Promise<StrategyResult> {
   validatePrompt(problem.prompt);
-  if (strategy.needsScorer && !options.scorer) {
-    throw new ConfigError(`strategy ${strategy.spec} needs a scorer`, {
-      hint: 'give it one in the run options (scorer), e.g. await scorers.create("genprm").open()',
-    });
-  }
+  const scorer = resolveScorer(strategy, {
+    given: options.scorer,
+    hint: 'give it one in the run options (scorer), e.g. await scorers.create("genprm").open()',
+  });
   const meter = new ComputeMeter(options.budget);
   const trace = new TraceRecorder();
   const seed = options.seed ?? 0;
   const ctx = {
     model: meter.model(options.model),
     ...(options.judge ? { judge: meter.judge(options.judge) } : {}),
-    ...(options.scorer ? { scorer: meter.scorer(options.scorer) } : {}),
+    ...(scorer ? { scorer: meter.scorer(scorer) } : {}),
     extractAnswer: options.extractAnswer,
     sameAnswer: options.sameAnswer ?? ((a: string, b: string) => a.trim() === b.trim()),
     rng: new Rng(seed),
