@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ConfigError, ScorerRequiredError } from "../../src/core/errors.js";
 import { resolveScorer } from "../../src/core/resolve-scorer.js";
+import type { StrategyContext } from "../../src/core/strategy.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 
 const greedy = createStrategy("greedy");
@@ -38,5 +39,20 @@ describe("resolveScorer", () => {
         error instanceof ScorerRequiredError &&
         error.message === `strategies ${bon.spec}, ${beam.spec} need a scorer — h`,
     );
+  });
+
+  test("strategies that run without one fail with the same error", async () => {
+    // A context without a scorer: each strategy's own check is the first thing its run does.
+    const ctx = {} as StrategyContext;
+    for (const spec of [
+      "bon:n=2",
+      "weighted-vote",
+      "beam",
+      "mcts",
+      "early-reject",
+      "speculative-rejection",
+    ]) {
+      await assert.rejects(createStrategy(spec).run({ prompt: "p" }, ctx), ScorerRequiredError, spec);
+    }
   });
 });
