@@ -72,7 +72,7 @@ function percentile(sorted: number[], p: number): number {
 /** A model that answers at once with a fixed solution: isolates the server's own cost. */
 const stub: LanguageModel = {
   id: "stub",
-  capabilities: { logprobs: false, promptLogprobs: false, prefixCache: false, maxParallel: 64, chat: true },
+  capabilities: { logprobs: false, promptLogprobs: false, maxParallel: 64, chat: true },
   async complete(request) {
     const n = request.n ?? 1;
     const text = "57+38=95\n95-19=76\n76+44=120\nA:120\n";

@@ -21,6 +21,7 @@ export { type Budget, ComputeMeter, validateBudget } from "./core/meter.js";
 export type * from "./core/model.js";
 export type * from "./core/prompt.js";
 export { promptText } from "./core/prompt.js";
+export { resolveScorer, type ScorerChoice, type ScorerNeed } from "./core/resolve-scorer.js";
 export { Rng } from "./core/rng.js";
 export {
   type AnswerEquivalence,
@@ -37,6 +38,18 @@ export { type TraceNode, TraceRecorder, type TraceStatus } from "./core/trace.js
 export { parseTraceFile, type TraceFile, toTraceFile, traceFileSchema } from "./core/trace-file.js";
 export { addUsage, emptyUsage, type Usage } from "./core/usage.js";
 export { MAX_SAMPLES_PER_REQUEST, validateCompletionRequest, validatePrompt } from "./core/validate.js";
+export {
+  type CompleteNext,
+  checkModelContract,
+  type ModelMiddleware,
+  reportModelUsage,
+  reportScorerUsage,
+  type ScoreNext,
+  type ScorerMiddleware,
+  type ScorerNext,
+  wrapModel,
+  wrapScorer,
+} from "./core/wrap.js";
 export { embeddedModelPath, embeddedModels } from "./defaults.js";
 export * from "./eval/datasets/index.js";
 export * from "./eval/metrics/index.js";

@@ -1,93 +1,19 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type Command, InvalidArgumentError, Option } from "commander";
-import { LlamaCppModel } from "../backends/llama-cpp/index.js";
+import { type Command, Option } from "commander";
 import { AbortedError, ConfigError } from "../core/errors.js";
 import type { LanguageModel } from "../core/model.js";
 import type { Scorer } from "../core/scorer.js";
-import { embeddedModelPath, embeddedScorerSpec } from "../defaults.js";
-import {
-  datasetSpecs,
-  type EvalProblem,
-  type GradingKind,
-  loadDataset,
-  normalizeDatasetSpec,
-  parseDatasetSpec,
-  parseFieldMapping,
-  parseWhere,
-  type WhereFilter,
-} from "../eval/datasets/index.js";
-import type { ModelShape } from "../eval/metrics/flops.js";
-import { parseModelShape, readGgufModelShape } from "../eval/model-shape.js";
+import { datasetSpecs } from "../eval/datasets/index.js";
 import { ProgressLine } from "../eval/progress.js";
-import {
-  type EvalConfig,
-  type EvalModelConfig,
-  type ExecuteStats,
-  executeRun,
-  modelPrompt,
-} from "../eval/runner.js";
+import { type EvalConfig, type ExecuteStats, executeRun } from "../eval/runner.js";
 import { RunStore } from "../eval/store.js";
 import { formatSummary, summarizeRun } from "../eval/summary.js";
 import { scorers } from "../scorers/registry.js";
-import { createStrategy } from "../strategies/registry.js";
 import { embeddedTaskNote, isArithPrompt } from "./embedded-task.js";
-import { openModel } from "./open-model.js";
-import { collectArg, intArg } from "./parse.js";
-
-interface EvalFlags {
-  dataset?: string;
-  where: string[];
-  field?: string;
-  grading?: GradingKind;
-  strategy: string[];
-  samples: number;
-  temperature: number;
-  topP: number;
-  maxTokens: number;
-  concurrency: number;
-  out?: string;
-  resume?: boolean;
-  seed: number;
-  model?: string;
-  baseUrl?: string[];
-  apiKey?: string;
-  parallel?: number;
-  contextSize?: number;
-  scorer?: string;
-  raw?: boolean;
-  json?: boolean;
-  modelShape?: ModelShape;
-}
-
-/** Commander parser for a number in [min, max] (or (min, max] with `exclusiveMin`). */
-function numberArg(min: number, max: number, exclusiveMin = false) {
-  return (value: string): number => {
-    const n = Number(value);
-    const low = exclusiveMin ? n > min : n >= min;
-    if (value.trim() === "" || !Number.isFinite(n) || !low || n > max) {
-      const range = exclusiveMin ? `greater than ${min} and at most ${max}` : `from ${min} to ${max}`;
-      throw new InvalidArgumentError(`expected a number ${range}, got "${value}"`);
-    }
-    return n;
-  };
-}
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-/** Commander parser for `--model-shape params=…,layers=…,dModel=…,kvDim=…,bytesPerParam=…`. */
-export function modelShapeArg(value: string): ModelShape {
-  try {
-    return parseModelShape(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
-
-/** Help text of `--model-shape`. */
-export const MODEL_SHAPE_HELP =
-  "model shape for FLOPs, e.g. params=7e9,layers=32,dModel=4096,kvDim=1024,bytesPerParam=2 " +
-  "(default: the GGUF metadata of an embedded model; none for a server)";
+import { checkResumeFlags, defaultOutDir, type EvalFlags, newRunConfig } from "./eval-config.js";
+import { openEvalModel, recordModelShape } from "./eval-model.js";
+import { collectArg, intArg, MODEL_SHAPE_HELP, modelShapeArg, numberArg } from "./parse.js";
 
 /** `deliberate eval`: a dataset × strategies evaluation into a resumable run directory. */
 export function registerEval(program: Command): void {
@@ -102,7 +28,7 @@ export function registerEval(program: Command): void {
     )
     .addOption(
       new Option("--where <field=value>", "keep problems whose field equals value (repeatable)")
-        .argParser(collect)
+        .argParser(collectArg)
         .default([], "none"),
     )
     .option("--field <mapping>", "field mapping of a file: dataset, e.g. prompt=question,gold=answer")
@@ -118,7 +44,7 @@ export function registerEval(program: Command): void {
         "-s, --strategy <spec>",
         "strategy to run on every problem (repeatable), e.g. greedy, sc:n=8",
       )
-        .argParser(collect)
+        .argParser(collectArg)
         .default([], "none"),
     )
     .option("-n, --samples <n>", "pool samples per problem for pass@k / maj@k (0: none)", intArg(0, 4096), 0)
@@ -156,191 +82,6 @@ export function registerEval(program: Command): void {
     .action(async (flags: EvalFlags, command: Command) => {
       await evalCommand(flags, command);
     });
-}
-
-/** The flags that decide a run's numbers, with how each maps to the stored configuration. */
-function checkResumeFlags(flags: EvalFlags, command: Command, config: EvalConfig): void {
-  const given = (name: string) => command.getOptionValueSource(name) === "cli";
-  const mismatch: string[] = [];
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  if (flags.dataset !== undefined && normalizeDatasetSpec(flags.dataset) !== config.dataset) {
-    mismatch.push(`--dataset (run: ${config.dataset})`);
-  }
-  if (given("where") && !same(flags.where.map(parseWhere), config.where)) mismatch.push("--where");
-  if (given("strategy")) {
-    const canon = flags.strategy.map((s) => createStrategy(s).spec);
-    if (
-      !same(
-        canon,
-        config.strategies.map((s) => s.canonical),
-      )
-    ) {
-      mismatch.push(`--strategy (run: ${config.strategies.map((s) => s.spec).join(" ") || "none"})`);
-    }
-  }
-  const scalar: [keyof EvalFlags, string, unknown][] = [
-    ["samples", "--samples", config.samples],
-    ["temperature", "--temperature", config.temperature],
-    ["topP", "--top-p", config.topP],
-    ["maxTokens", "--max-tokens", config.maxTokens],
-    ["seed", "--seed", config.seed],
-    ["scorer", "--scorer", config.scorer],
-  ];
-  for (const [key, flag, stored] of scalar) {
-    if (given(key) && flags[key] !== stored) mismatch.push(`${flag} (run: ${String(stored)})`);
-  }
-  if (given("raw") && Boolean(flags.raw) !== config.raw) mismatch.push(`--raw (run: ${config.raw})`);
-  if (given("model") && flags.model !== config.model.model) {
-    mismatch.push(`--model (run: ${config.model.model ?? "embedded"})`);
-  }
-  if (given("baseUrl") && urlList(flags.baseUrl) !== urlList(config.model.baseUrl)) {
-    mismatch.push(`--base-url (run: ${urlList(config.model.baseUrl) || "none"})`);
-  }
-  if (mismatch.length > 0) {
-    throw new ConfigError(
-      `--resume uses the run's stored configuration, which differs in ${mismatch.join(", ")}`,
-      {
-        hint: "drop those flags to resume, or start a new run with another --out",
-      },
-    );
-  }
-}
-
-function newRunConfig(flags: EvalFlags): {
-  config: EvalConfig;
-  problems: ReturnType<typeof loadDataset>["problems"];
-} {
-  if (!flags.dataset) {
-    throw new ConfigError("no dataset given", { hint: `pass --dataset SPEC (${datasetSpecs().join(", ")})` });
-  }
-  if (flags.strategy.length === 0 && flags.samples === 0) {
-    throw new ConfigError("nothing to evaluate", {
-      hint: "pass --strategy SPEC (e.g. greedy) and/or --samples N",
-    });
-  }
-  const where: WhereFilter[] = flags.where.map(parseWhere);
-  const fields = flags.field ? parseFieldMapping(flags.field) : undefined;
-  if ((fields || flags.grading) && parseDatasetSpec(flags.dataset).name !== "file") {
-    throw new ConfigError("--field and --grading apply to file: datasets only");
-  }
-  const dataset = loadDataset(flags.dataset, {
-    where,
-    ...(fields ? { fields } : {}),
-    ...(flags.grading ? { grading: flags.grading } : {}),
-  });
-  const strategies = flags.strategy.map((spec) => ({ spec, canonical: createStrategy(spec).spec }));
-  const canonical = new Set<string>();
-  for (const s of strategies) {
-    if (canonical.has(s.canonical)) throw new ConfigError(`strategy ${s.spec} is given twice`);
-    canonical.add(s.canonical);
-  }
-  const model: EvalModelConfig = flags.baseUrl?.length
-    ? {
-        source: "server",
-        baseUrl: flags.baseUrl.length === 1 ? flags.baseUrl[0]! : flags.baseUrl,
-        ...(flags.model ? { model: flags.model } : {}),
-      }
-    : flags.model
-      ? { source: "gguf", model: flags.model }
-      : { source: "embedded" };
-  let scorer = flags.scorer;
-  if (scorer) scorers.create(scorer); // validate the spec before any work
-  const needsScorer = strategies.some((s) => createStrategy(s.spec).needsScorer);
-  if (needsScorer && !scorer) {
-    if (model.source !== "embedded") {
-      throw new ConfigError("a strategy needs a scorer", { hint: "pass --scorer SPEC" });
-    }
-    scorer = embeddedScorerSpec; // the embedded generative PRM goes with the embedded policy, as in `deliberate run`
-  }
-  const config: EvalConfig = {
-    version: 1,
-    dataset: dataset.spec,
-    where,
-    ...(fields ? { fields } : {}),
-    grading: dataset.grading,
-    strategies,
-    samples: flags.samples,
-    temperature: flags.temperature,
-    topP: flags.topP,
-    maxTokens: flags.maxTokens,
-    seed: flags.seed,
-    model,
-    ...(scorer ? { scorer } : {}),
-    raw: Boolean(flags.raw),
-  };
-  return { config, problems: dataset.problems };
-}
-
-function defaultOutDir(dataset: string): string {
-  const { name, split } = parseDatasetSpec(dataset);
-  const base = name === "file" ? "file" : `${name}-${split}`;
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").replace(/\..*$/, "");
-  return join("runs", `${base}-${stamp}`);
-}
-
-/**
- * Opens the run's model. An embedded (GGUF) model gets a context that fits the longest prompt plus
- * `--max-tokens`, unless `--context-size` says otherwise, so that no problem fails for lack of room
- * and results do not depend on the model's default context.
- */
-async function openEvalModel(
-  config: EvalConfig,
-  flags: EvalFlags,
-  problems: readonly EvalProblem[],
-): Promise<LanguageModel> {
-  if (config.model.source === "server") {
-    const apiKey = flags.apiKey ?? process.env.OPENAI_API_KEY;
-    const { model } = await openModel({
-      baseUrl: config.model.baseUrl!,
-      ...(config.model.model ? { model: config.model.model } : {}),
-      ...(flags.parallel ? { parallel: flags.parallel } : {}),
-      ...(apiKey ? { apiKey } : {}),
-    });
-    return model;
-  }
-  const path = config.model.model ?? embeddedModelPath("policy");
-  const options = { model: path, ...(flags.parallel ? { parallel: flags.parallel } : {}) };
-  if (flags.contextSize) return LlamaCppModel.load({ ...options, contextSize: flags.contextSize });
-  const model = await LlamaCppModel.load(options);
-  let longest = 0;
-  for (const p of problems) {
-    const prompt = modelPrompt(p, model.capabilities.chat, config.raw);
-    longest = Math.max(longest, model.encodePrompt(prompt).length);
-  }
-  const needed = longest + config.maxTokens;
-  if (needed <= model.contextSize) return model;
-  const contextSize = Math.ceil(needed / 256) * 256;
-  process.stderr.write(
-    `context raised from ${model.contextSize} to ${contextSize} tokens: the longest prompt has ${longest} ` +
-      `tokens, plus --max-tokens ${config.maxTokens} (set it with --context-size)\n`,
-  );
-  await model.close();
-  return LlamaCppModel.load({ ...options, contextSize });
-}
-
-/**
- * Records the model shape of the run's cost figures: `--model-shape` when given (it replaces a stored
- * one), else, when the run has none yet, the GGUF metadata of an embedded model. A server's model has
- * no shape unless given: its FLOPs are then null, and stderr says so.
- */
-async function recordModelShape(
-  store: RunStore,
-  model: LanguageModel,
-  given: ModelShape | undefined,
-): Promise<void> {
-  if (given) {
-    store.setModelShape({ ...given, source: "user" });
-    return;
-  }
-  if (store.modelShape()) return;
-  const shape = model instanceof LlamaCppModel ? await readGgufModelShape(model.file) : null;
-  if (shape) store.setModelShape({ ...shape, source: "gguf" });
-  else {
-    process.stderr.write(
-      `the model's shape is unknown: FLOPs and eFLOPs are not reported (give it with --model-shape ` +
-        `params=…,layers=…,dModel=…,kvDim=…,bytesPerParam=…)\n`,
-    );
-  }
 }
 
 async function evalCommand(flags: EvalFlags, command: Command): Promise<void> {
@@ -431,9 +172,4 @@ async function evalCommand(flags: EvalFlags, command: Command): Promise<void> {
     await scorer?.close?.();
     await model?.close();
   }
-}
-
-/** Base URLs as one comparable string (a run stores one URL or a list). */
-function urlList(urls: string | readonly string[] | undefined): string {
-  return urls === undefined ? "" : typeof urls === "string" ? urls : urls.join(" ");
 }

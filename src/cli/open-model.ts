@@ -2,6 +2,7 @@ import { LlamaCppModel } from "../backends/llama-cpp/index.js";
 import type { Dialect } from "../backends/openai-compatible/dialect.js";
 import { OpenAICompatibleModel } from "../backends/openai-compatible/index.js";
 import type { LanguageModel } from "../core/model.js";
+import { checkModelContract } from "../core/wrap.js";
 import { embeddedModelPath } from "../defaults.js";
 
 /** Model options shared by the commands that need a model. */
@@ -15,8 +16,17 @@ export interface ModelFlags {
   dialect?: Dialect | "auto";
 }
 
-/** The model the flags name: a server, a GGUF path or hf: URI, or the embedded default. */
+/**
+ * The model the flags name: a server, a GGUF path or hf: URI, or the embedded default. Its
+ * `score`/`promptLogprobs` contract is checked ({@link checkModelContract}).
+ */
 export async function openModel(flags: ModelFlags): Promise<{ model: LanguageModel; embedded: boolean }> {
+  const opened = await openNamedModel(flags);
+  checkModelContract(opened.model);
+  return opened;
+}
+
+async function openNamedModel(flags: ModelFlags): Promise<{ model: LanguageModel; embedded: boolean }> {
   if (flags.baseUrl && flags.baseUrl.length > 0) {
     const model = new OpenAICompatibleModel({
       baseUrl: flags.baseUrl,

@@ -1,5 +1,7 @@
 import { InvalidArgumentError } from "commander";
 import { DIALECTS, type Dialect } from "../backends/openai-compatible/dialect.js";
+import type { ModelShape } from "../eval/metrics/flops.js";
+import { parseModelShape } from "../eval/model-shape.js";
 
 /** Commander argument parser for a server dialect (`auto` or one of {@link DIALECTS}). */
 export function dialectArg(value: string): Dialect | "auto" {
@@ -22,3 +24,30 @@ export function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
     return n;
   };
 }
+
+/** Commander parser for a number in [min, max] (or (min, max] with `exclusiveMin`). */
+export function numberArg(min: number, max: number, exclusiveMin = false) {
+  return (value: string): number => {
+    const n = Number(value);
+    const low = exclusiveMin ? n > min : n >= min;
+    if (value.trim() === "" || !Number.isFinite(n) || !low || n > max) {
+      const range = exclusiveMin ? `greater than ${min} and at most ${max}` : `from ${min} to ${max}`;
+      throw new InvalidArgumentError(`expected a number ${range}, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+/** Commander parser for `--model-shape params=…,layers=…,dModel=…,kvDim=…,bytesPerParam=…`. */
+export function modelShapeArg(value: string): ModelShape {
+  try {
+    return parseModelShape(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/** Help text of `--model-shape`. */
+export const MODEL_SHAPE_HELP =
+  "model shape for FLOPs, e.g. params=7e9,layers=32,dModel=4096,kvDim=1024,bytesPerParam=2 " +
+  "(default: the GGUF metadata of an embedded model; none for a server)";

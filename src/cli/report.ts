@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import type { ModelShape } from "../eval/metrics/flops.js";
 import { writeReport } from "../eval/report/index.js";
-import { MODEL_SHAPE_HELP, modelShapeArg } from "./eval.js";
-import { intArg } from "./parse.js";
+import { intArg, MODEL_SHAPE_HELP, modelShapeArg } from "./parse.js";
 
 /** `deliberate report RUN_DIR`: report.html (plots), report.json and report.csv of an eval run. */
 export function registerReport(program: Command): void {

@@ -4,6 +4,7 @@ import type { Dialect } from "../backends/openai-compatible/dialect.js";
 import { ConfigError } from "../core/errors.js";
 import type { Budget } from "../core/meter.js";
 import type { Problem } from "../core/prompt.js";
+import { resolveScorer } from "../core/resolve-scorer.js";
 import type { Scorer } from "../core/scorer.js";
 import type { StrategyResult } from "../core/strategy.js";
 import { toTraceFile } from "../core/trace-file.js";
@@ -76,25 +77,25 @@ export function registerRun(program: Command): void {
     .action(async (promptArg: string, flags: RunFlags) => {
       const onEmbedded = !flags.baseUrl && flags.model === undefined;
       const strategy = createStrategy(flags.strategy ?? (onEmbedded ? embeddedStrategySpec : "sc"));
-      const scorerFactory = flags.scorer ? scorers.create(flags.scorer) : undefined;
+      // The embedded generative PRM goes with the embedded policy; any other model needs --scorer.
+      const scorerSpec = resolveScorer(strategy, {
+        given: flags.scorer,
+        fallback: onEmbedded ? embeddedScorerSpec : undefined,
+        hint: "pass --scorer SPEC",
+      });
+      const scorerFactory = scorerSpec === undefined ? undefined : scorers.create(scorerSpec);
       const text = promptArg === "-" ? readFileSync(0, "utf8").trim() : promptArg;
       if (!text.trim()) throw new ConfigError("the prompt is empty (it has only whitespace)");
       if (onEmbedded && !isArithPrompt(text)) {
         process.stderr.write(embeddedTaskNote("this prompt is not one"));
       }
-      const { model, embedded } = await openModel({
+      const { model } = await openModel({
         ...flags,
         apiKey: flags.apiKey ?? process.env.OPENAI_API_KEY,
       });
       let scorer: Scorer | undefined;
       try {
         if (scorerFactory) scorer = await scorerFactory.open();
-        else if (strategy.needsScorer) {
-          if (!embedded) {
-            throw new ConfigError(`strategy ${strategy.spec} needs a scorer`, { hint: "pass --scorer SPEC" });
-          }
-          scorer = await scorers.create(embeddedScorerSpec).open();
-        }
         const problem: Problem = {
           prompt:
             model.capabilities.chat && !flags.raw ? { messages: [{ role: "user", content: text }] } : text,

@@ -67,3 +67,15 @@ export class AbortedError extends DeliberateError {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortedError();
 }
+
+/** A strategy that cannot run without a scorer got none; `strategies` names those that need one. */
+export class ScorerRequiredError extends ConfigError {
+  /** Specs of the strategies that need a scorer. */
+  readonly strategies: string[];
+  constructor(strategies: string[], options: { hint?: string } = {}) {
+    const subject =
+      strategies.length === 1 ? `strategy ${strategies[0]}` : `strategies ${strategies.join(", ")}`;
+    super(`${subject} ${strategies.length === 1 ? "needs" : "need"} a scorer`, options);
+    this.strategies = strategies;
+  }
+}

@@ -6,9 +6,16 @@ import type {
   ScoreRequest,
   ScoreResponse,
 } from "./model.js";
-import type { Problem } from "./prompt.js";
-import type { ScoreResult, Scorer } from "./scorer.js";
+import type { Scorer } from "./scorer.js";
 import { addUsage, emptyUsage, type Usage } from "./usage.js";
+import {
+  type CompleteNext,
+  reportModelUsage,
+  reportScorerUsage,
+  type ScoreNext,
+  wrapModel,
+  wrapScorer,
+} from "./wrap.js";
 
 /** Explicit compute budget of one strategy run. Unset fields are unlimited. */
 export interface Budget {
@@ -33,7 +40,8 @@ export function validateBudget(budget: Budget): Budget {
 
 /**
  * Counts every token and call of one run, in one place: the model and scorers a strategy sees are
- * wrapped by {@link ComputeMeter.model} and {@link ComputeMeter.scorer}. It also enforces the budget:
+ * wrapped by {@link ComputeMeter.model}, {@link ComputeMeter.judge} and {@link ComputeMeter.scorer}
+ * (middleware over {@link wrapModel} / {@link wrapScorer}). It also enforces the budget:
  * a call that the budget cannot cover throws {@link BudgetExhaustedError}, and `maxTokens` is clamped
  * so that the generated total never exceeds `maxCompletionTokens`.
  */
@@ -103,73 +111,76 @@ export class ComputeMeter {
 
   /** Wraps a policy model so that its calls are counted and budgeted. */
   model(inner: LanguageModel): LanguageModel {
-    const meter = this;
-    const wrapped: LanguageModel = {
-      id: inner.id,
-      capabilities: inner.capabilities,
-      async complete(request: CompletionRequest): Promise<CompletionResponse> {
-        const reason = meter.exhaustedReason();
-        if (reason) throw new BudgetExhaustedError(reason);
-        const n = request.n ?? 1;
-        const perSample = Math.floor(meter.remainingTokens() / n);
-        if (perSample < 1) throw new BudgetExhaustedError(`token budget too small for ${n} more samples`);
-        const maxTokens = Math.min(request.maxTokens ?? Number.POSITIVE_INFINITY, perSample);
-        const signal = meter.signalFor(request.signal);
-        let response: CompletionResponse;
-        try {
-          response = await inner.complete({
-            ...request,
-            maxTokens: Number.isFinite(maxTokens) ? maxTokens : undefined,
-            ...(signal ? { signal } : {}),
-          });
-        } catch (error) {
-          if (error instanceof AbortedError && meter.timedOut(request.signal))
-            throw new BudgetExhaustedError(meter.exhaustedReason() ?? "time budget spent");
-          throw error;
-        }
-        addUsage(meter.usage, response.usage);
-        // Generations stopped by the time budget are counted, then the run ends for the budget.
-        if (meter.timedOut(request.signal) && response.completions.some((c) => c.finishReason === "abort"))
-          throw new BudgetExhaustedError(meter.exhaustedReason() ?? "time budget spent");
-        return response;
-      },
-      close: () => inner.close(),
-    };
-    if (inner.score) {
-      const score = inner.score.bind(inner);
-      wrapped.score = async (request: ScoreRequest): Promise<ScoreResponse> => {
-        const reason = meter.exhaustedReason();
-        if (reason) throw new BudgetExhaustedError(reason);
-        const signal = meter.signalFor(request.signal);
-        let response: ScoreResponse;
-        try {
-          response = await score({ ...request, ...(signal ? { signal } : {}) });
-        } catch (error) {
-          if (error instanceof AbortedError && meter.timedOut(request.signal))
-            throw new BudgetExhaustedError(meter.exhaustedReason() ?? "time budget spent");
-          throw error;
-        }
-        addUsage(meter.usage, { ...response.usage, completionTokens: 0 });
-        return response;
-      };
-    }
-    return wrapped;
+    return wrapModel(inner, {
+      complete: (request, next) => this.meteredComplete(request, next),
+      score: (request, next) => this.meteredScore(request, next),
+    });
+  }
+
+  /**
+   * Wraps a judge model (rank, fuse, critique layers): counted with the scorers, because its calls
+   * are not policy generation, so they neither count against nor are limited by the policy's budget.
+   */
+  judge(inner: LanguageModel): LanguageModel {
+    return wrapModel(
+      inner,
+      reportModelUsage((usage) => addUsage(this.scorerUsage, usage)),
+    );
   }
 
   /** Wraps a scorer so that its compute is counted apart from the policy's. */
   scorer(inner: Scorer): Scorer {
-    const meter = this;
-    return {
-      id: inner.id,
-      async score(
-        problem: Problem,
-        solutions: string[],
-        options?: { signal?: AbortSignal },
-      ): Promise<ScoreResult> {
-        const result = await inner.score(problem, solutions, options);
-        addUsage(meter.scorerUsage, result.usage);
-        return result;
-      },
-    };
+    return wrapScorer(
+      inner,
+      reportScorerUsage((usage) => addUsage(this.scorerUsage, usage)),
+    );
+  }
+
+  /** A policy generation: refused when the budget is spent, `maxTokens` clamped to what is left. */
+  private async meteredComplete(request: CompletionRequest, next: CompleteNext): Promise<CompletionResponse> {
+    const reason = this.exhaustedReason();
+    if (reason) throw new BudgetExhaustedError(reason);
+    const n = request.n ?? 1;
+    const perSample = Math.floor(this.remainingTokens() / n);
+    if (perSample < 1) throw new BudgetExhaustedError(`token budget too small for ${n} more samples`);
+    const maxTokens = Math.min(request.maxTokens ?? Number.POSITIVE_INFINITY, perSample);
+    const signal = this.signalFor(request.signal);
+    let response: CompletionResponse;
+    try {
+      response = await next({
+        ...request,
+        maxTokens: Number.isFinite(maxTokens) ? maxTokens : undefined,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      throw this.budgetErrorFor(error, request.signal);
+    }
+    addUsage(this.usage, response.usage);
+    // Generations stopped by the time budget are counted, then the run ends for the budget.
+    if (this.timedOut(request.signal) && response.completions.some((c) => c.finishReason === "abort"))
+      throw new BudgetExhaustedError(this.exhaustedReason() ?? "time budget spent");
+    return response;
+  }
+
+  /** A policy scoring call: refused when the budget is spent; its prompt counts, nothing generated. */
+  private async meteredScore(request: ScoreRequest, next: ScoreNext): Promise<ScoreResponse> {
+    const reason = this.exhaustedReason();
+    if (reason) throw new BudgetExhaustedError(reason);
+    const signal = this.signalFor(request.signal);
+    let response: ScoreResponse;
+    try {
+      response = await next({ ...request, ...(signal ? { signal } : {}) });
+    } catch (error) {
+      throw this.budgetErrorFor(error, request.signal);
+    }
+    addUsage(this.usage, { ...response.usage, completionTokens: 0 });
+    return response;
+  }
+
+  /** An abort caused by the time budget (not by the caller) becomes {@link BudgetExhaustedError}. */
+  private budgetErrorFor(error: unknown, signal: AbortSignal | undefined): unknown {
+    if (error instanceof AbortedError && this.timedOut(signal))
+      return new BudgetExhaustedError(this.exhaustedReason() ?? "time budget spent");
+    return error;
   }
 }

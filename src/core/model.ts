@@ -88,10 +88,11 @@ export interface ScoreResponse {
 export interface ModelCapabilities {
   /** Returns logprobs of generated tokens. */
   logprobs: boolean;
-  /** Can score a given continuation ({@link LanguageModel.score}). */
+  /**
+   * Can score a given continuation. Invariant: `score` is present ⇔ this is true. `checkModelContract`
+   * (src/core/wrap.ts) checks it where a model is opened, and every wrapped model holds it.
+   */
   promptLogprobs: boolean;
-  /** Reuses KV state of shared prompt prefixes. */
-  prefixCache: boolean;
   /** Sequences it decodes at once; strategies size their batches by it. */
   maxParallel: number;
   /** Accepts chat prompts. */
@@ -104,7 +105,10 @@ export interface LanguageModel {
   readonly id: string;
   readonly capabilities: ModelCapabilities;
   complete(request: CompletionRequest): Promise<CompletionResponse>;
-  /** Scores a continuation; present when `capabilities.promptLogprobs`. */
+  /**
+   * Scores a continuation. Present exactly when `capabilities.promptLogprobs` (a model wrapped by
+   * `wrapModel` always holds this; check `capabilities.promptLogprobs`, then call it).
+   */
   score?(request: ScoreRequest): Promise<ScoreResponse>;
   /** Releases native memory, sockets and workers. */
   close(): Promise<void>;

@@ -6,10 +6,12 @@
  */
 import { setMaxListeners } from "node:events";
 import { AbortedError, ConfigError } from "../core/errors.js";
-import type { CompletionRequest, LanguageModel, ScoreRequest } from "../core/model.js";
+import type { LanguageModel } from "../core/model.js";
 import { type Problem, type Prompt, promptText } from "../core/prompt.js";
+import { resolveScorer } from "../core/resolve-scorer.js";
 import type { Scorer } from "../core/scorer.js";
 import type { Strategy } from "../core/strategy.js";
+import { wrapModel } from "../core/wrap.js";
 import { createStrategy } from "../strategies/registry.js";
 import { runStrategy } from "../strategies/run.js";
 import { datasetMathGrading } from "./datasets/grading-config.js";
@@ -117,13 +119,10 @@ export function configStrategies(
 export async function executeRun(store: RunStore, options: ExecuteOptions): Promise<ExecuteStats> {
   const config = store.config<EvalConfig>();
   const strategies = configStrategies(config);
-  for (const s of strategies) {
-    if (s.strategy.needsScorer && !options.scorer) {
-      throw new ConfigError(`strategy ${s.label} needs a scorer`, {
-        hint: "give the run a scorer (options.scorer)",
-      });
-    }
-  }
+  resolveScorer(
+    strategies.map((s) => ({ spec: s.label, needsScorer: s.strategy.needsScorer })),
+    { given: options.scorer, hint: "give the run a scorer (options.scorer)" },
+  );
   const grader = createGrader(config.grading, {
     ...options.grader,
     math: options.grader?.math ?? datasetMathGrading(config.dataset),
@@ -262,27 +261,20 @@ async function runProblem(
  * (its prompt tokens, nothing generated).
  */
 export function recordSequences(model: LanguageModel, sequences: SequenceShape[]): LanguageModel {
-  const recorded: LanguageModel = {
-    id: model.id,
-    capabilities: model.capabilities,
-    async complete(request: CompletionRequest) {
-      const response = await model.complete(request);
+  return wrapModel(model, {
+    async complete(request, next) {
+      const response = await next(request);
       for (const c of response.completions) {
         sequences.push({ promptTokens: response.usage.promptTokens, generatedTokens: c.completionTokens });
       }
       return response;
     },
-    close: () => model.close(),
-  };
-  if (model.score) {
-    const score = model.score.bind(model);
-    recorded.score = async (request: ScoreRequest) => {
-      const response = await score(request);
+    async score(request, next) {
+      const response = await next(request);
       sequences.push({ promptTokens: response.usage.promptTokens, generatedTokens: 0 });
       return response;
-    };
-  }
-  return recorded;
+    },
+  });
 }
 
 async function drawPool(

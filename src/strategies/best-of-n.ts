@@ -37,7 +37,7 @@ export async function scoreMissing(
   ctx: StrategyContext,
   input: Candidate[],
 ): Promise<void> {
-  requireScorer(ctx, "this layer");
+  requireScorer(ctx, "bon / weighted-vote layer");
   await scoreCandidates(
     problem,
     ctx,

@@ -1,4 +1,5 @@
-import { CapabilityError, ConfigError } from "../core/errors.js";
+import { CapabilityError } from "../core/errors.js";
+import { resolveScorer } from "../core/resolve-scorer.js";
 import type { Scorer } from "../core/scorer.js";
 import type { StrategyContext } from "../core/strategy.js";
 
@@ -11,12 +12,15 @@ export function requireLogprobs(ctx: StrategyContext, who: string): void {
   }
 }
 
-/** The run's scorer; fails with a {@link ConfigError} naming `who` when there is none. */
+/**
+ * The run's scorer; fails with the {@link resolveScorer} error (a `ScorerRequiredError`) naming
+ * `who` when there is none.
+ */
 export function requireScorer(ctx: StrategyContext, who: string, example = "prm"): Scorer {
-  if (!ctx.scorer) {
-    throw new ConfigError(`${who} needs a scorer`, {
-      hint: `give the run a scorer, e.g. await scorers.create("${example}").open()`,
-    });
-  }
-  return ctx.scorer;
+  const scorer = resolveScorer(
+    { spec: who, needsScorer: true },
+    { given: ctx.scorer, hint: `give the run a scorer, e.g. await scorers.create("${example}").open()` },
+  );
+  // resolveScorer throws when a needed scorer is missing, so here there is one.
+  return scorer!;
 }

@@ -1,12 +1,12 @@
-import { AbortedError, BudgetExhaustedError, ConfigError } from "../core/errors.js";
+import { AbortedError, BudgetExhaustedError } from "../core/errors.js";
 import { type Budget, ComputeMeter } from "../core/meter.js";
 import type { LanguageModel } from "../core/model.js";
 import type { Problem } from "../core/prompt.js";
+import { resolveScorer } from "../core/resolve-scorer.js";
 import { Rng } from "../core/rng.js";
 import type { AnswerEquivalence, AnswerExtractor, Scorer } from "../core/scorer.js";
 import type { GenerationDefaults, Strategy, StrategyEvent, StrategyResult } from "../core/strategy.js";
 import { TraceRecorder } from "../core/trace.js";
-import { addUsage } from "../core/usage.js";
 import { validatePrompt } from "../core/validate.js";
 
 /** Everything {@link runStrategy} needs besides the strategy and the problem. */
@@ -38,18 +38,17 @@ export async function runStrategy(
   options: RunOptions,
 ): Promise<StrategyResult> {
   validatePrompt(problem.prompt);
-  if (strategy.needsScorer && !options.scorer) {
-    throw new ConfigError(`strategy ${strategy.spec} needs a scorer`, {
-      hint: 'give it one in the run options (scorer), e.g. await scorers.create("genprm").open()',
-    });
-  }
+  const scorer = resolveScorer(strategy, {
+    given: options.scorer,
+    hint: 'give it one in the run options (scorer), e.g. await scorers.create("genprm").open()',
+  });
   const meter = new ComputeMeter(options.budget);
   const trace = new TraceRecorder();
   const seed = options.seed ?? 0;
   const ctx = {
     model: meter.model(options.model),
-    ...(options.judge ? { judge: meterJudge(meter, options.judge) } : {}),
-    ...(options.scorer ? { scorer: meter.scorer(options.scorer) } : {}),
+    ...(options.judge ? { judge: meter.judge(options.judge) } : {}),
+    ...(scorer ? { scorer: meter.scorer(scorer) } : {}),
     extractAnswer: options.extractAnswer,
     sameAnswer: options.sameAnswer ?? ((a: string, b: string) => a.trim() === b.trim()),
     rng: new Rng(seed),
@@ -82,22 +81,5 @@ export async function runStrategy(
     usage,
     scorerUsage: { ...meter.scorerUsage },
     trace: [...trace.nodes],
-  };
-}
-
-/**
- * A separate judge model, counted with the scorers: its calls are not policy generation, so they
- * neither count against nor are limited by the policy's token budget.
- */
-function meterJudge(meter: ComputeMeter, judge: LanguageModel): LanguageModel {
-  return {
-    id: judge.id,
-    capabilities: judge.capabilities,
-    async complete(request) {
-      const response = await judge.complete(request);
-      addUsage(meter.scorerUsage, response.usage);
-      return response;
-    },
-    close: () => judge.close(),
   };
 }

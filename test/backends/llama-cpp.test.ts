@@ -21,7 +21,6 @@ describe("embedded llama.cpp backend on the project's policy model", () => {
     assert.deepEqual(model.capabilities, {
       logprobs: true,
       promptLogprobs: true,
-      prefixCache: true,
       maxParallel: 8,
       chat: true,
     });

@@ -94,6 +94,11 @@ describe("deliberate run", () => {
     ["unknown scorer", ["run", "--scorer", "oracle", "x"], /unknown scorer "oracle"/],
     ["bad seed", ["run", "--seed", "-4", "x"], /--seed/],
     [
+      "scored strategy on a server model without --scorer",
+      ["run", "--base-url", "http://127.0.0.1:1/v1", "--model", "m", "--strategy", "bon:n=2", "x"],
+      /^error: strategy best-of-n:n=2,\S* needs a scorer — pass --scorer SPEC\n$/,
+    ],
+    [
       "whitespace-only prompt",
       ["run", "   \n "],
       /^error: the prompt is empty \(it has only whitespace\)\n$/,

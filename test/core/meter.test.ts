@@ -12,7 +12,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function countingModel(requests: CompletionRequest[]): LanguageModel {
   return {
     id: "counting",
-    capabilities: { logprobs: false, promptLogprobs: false, prefixCache: false, maxParallel: 4, chat: false },
+    capabilities: { logprobs: false, promptLogprobs: false, maxParallel: 4, chat: false },
     async complete(request) {
       requests.push(request);
       const n = request.n ?? 1;
@@ -128,8 +128,10 @@ describe("ComputeMeter: scoring and work in flight", () => {
   test("score calls respect the budget", async () => {
     const meter = new ComputeMeter({ maxCalls: 1 });
     let scored = 0;
+    const base = countingModel([]);
     const inner: LanguageModel = {
-      ...countingModel([]),
+      ...base,
+      capabilities: { ...base.capabilities, promptLogprobs: true },
       async score() {
         scored++;
         return {

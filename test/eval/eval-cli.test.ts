@@ -391,10 +391,27 @@ describe("deliberate eval (embedded model)", { timeout: 240_000 }, () => {
     }
   });
 
-  test("unknown datasets and a missing run to resume fail with one clear line", async () => {
+  test("unknown datasets, a missing scorer and a missing run to resume fail with one clear line", async () => {
     const { code, stderr } = await startEval(["--dataset", "nope:test", "--strategy", "greedy"]).done;
     assert.equal(code, 1);
     assert.match(stderr, /^error: unknown dataset "nope" — valid: gsm8k:test, .*arith:test/m);
+    // A server model gets no default scorer; only the strategy that needs one is named.
+    const unscored = await startEval([
+      "--dataset",
+      "arith:test:1",
+      "--strategy",
+      "greedy",
+      "--strategy",
+      "bon:n=2",
+      "--base-url",
+      "http://127.0.0.1:1/v1",
+      "--model",
+      "m",
+      "--out",
+      join(base, "unscored"),
+    ]).done;
+    assert.equal(unscored.code, 1);
+    assert.match(unscored.stderr, /^error: strategy bon:n=2 needs a scorer — pass --scorer SPEC$/m);
     const resume = await startEval(["--resume", "--out", join(base, "no-run-here")]).done;
     assert.equal(resume.code, 1);
     assert.match(

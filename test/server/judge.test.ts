@@ -10,7 +10,8 @@ import { postRaw, QUESTION, startTestServer } from "./setup.js";
 function recording(inner: LanguageModel, id: string): LanguageModel & { calls: number } {
   const model = {
     id,
-    capabilities: inner.capabilities,
+    // It forwards generation only, so it does not declare scoring (score ⇔ promptLogprobs).
+    capabilities: { ...inner.capabilities, promptLogprobs: false },
     calls: 0,
     async complete(request: Parameters<LanguageModel["complete"]>[0]) {
       model.calls++;

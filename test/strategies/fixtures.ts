@@ -61,7 +61,6 @@ export class ScriptedModel implements LanguageModel {
     this.capabilities = {
       logprobs: options.logprobs ?? true,
       promptLogprobs: false,
-      prefixCache: false,
       maxParallel: options.maxParallel ?? 8,
       chat: false,
     };
@@ -164,7 +163,6 @@ export class ScriptedJudge implements LanguageModel {
   readonly capabilities: ModelCapabilities = {
     logprobs: false,
     promptLogprobs: false,
-    prefixCache: false,
     maxParallel: 4,
     chat: true,
   };

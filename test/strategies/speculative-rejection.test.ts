@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { CompletionResponse, LanguageModel } from "../../src/core/model.js";
+import type { CompletionResponse } from "../../src/core/model.js";
+import { wrapModel } from "../../src/core/wrap.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runStrategy } from "../../src/strategies/run.js";
 import { completeSteps, worst } from "../../src/strategies/speculative-rejection.js";
@@ -123,16 +124,13 @@ describe("speculative-rejection on the embedded model", () => {
     // are recorded (both runs ask the same way, so their samples stay comparable).
     const responses: CompletionResponse[] = [];
     const inner = policy();
-    const recorded: LanguageModel = {
-      id: inner.id,
-      capabilities: inner.capabilities,
-      async complete(request) {
-        const response = await inner.complete({ ...request, logprobs: true });
+    const recorded = wrapModel(inner, {
+      async complete(request, next) {
+        const response = await next({ ...request, logprobs: true });
         responses.push(response);
         return response;
       },
-      close: async () => {},
-    };
+    });
     const options = arithOptions(recorded, { scorer: scorer() });
     const er = await runStrategy(
       createStrategy("speculative-rejection:n=8,tokens=16,reject=0.5"),

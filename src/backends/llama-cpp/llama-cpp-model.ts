@@ -63,7 +63,6 @@ export class LlamaCppModel implements LanguageModel {
     this.capabilities = {
       logprobs: true,
       promptLogprobs: true,
-      prefixCache: true,
       maxParallel: sequences.length,
       chat: this.chatTemplate !== null,
     };

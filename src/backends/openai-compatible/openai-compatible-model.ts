@@ -108,7 +108,6 @@ export class OpenAICompatibleModel implements LanguageModel {
     this.capabilities = {
       logprobs: true,
       promptLogprobs: options.promptLogprobs ?? false,
-      prefixCache: true,
       maxParallel: concurrency * urls.length,
       chat: true,
     };

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { ConfigError } from "../../core/errors.js";
 import type { Problem } from "../../core/prompt.js";
 import type { Rng } from "../../core/rng.js";
 import type { StepAggregation } from "../../core/scorer.js";
@@ -11,6 +10,7 @@ import type {
   StrategyOutcome,
 } from "../../core/strategy.js";
 import { samplingParams } from "../params.js";
+import { requireScorer } from "../requirements.js";
 import { roundStop, stopReasonOf } from "../rounds.js";
 import { argmax, majorityVote, weightedMajority } from "../vote.js";
 import {
@@ -123,11 +123,7 @@ export function searchStrategy<S extends SearchSettings>(
     spec,
     needsScorer: true,
     async run(problem: Problem, ctx: StrategyContext): Promise<StrategyOutcome> {
-      if (!ctx.scorer) {
-        throw new ConfigError(`${name} needs a scorer to guide its search`, {
-          hint: 'give the run a process scorer, e.g. await scorers.create("genprm").open()',
-        });
-      }
+      requireScorer(ctx, name, "genprm");
       const tree = new SearchTree(ctx.trace, settings.aggregation, { strategy: name, spec });
       const search: SearchContext = {
         generator: modelStepGenerator(problem, ctx, settings),
