@@ -62,10 +62,7 @@ export async function makePlan(
     maxWallMs: capped(ext?.budget?.maxWallMs, config.limits.maxWallMs, "deliberate.budget.maxWallMs"),
     ...(ext?.budget?.maxCalls ? { maxCalls: ext.budget.maxCalls } : {}),
   };
-  const scorer =
-    strategy && (ext?.scorer || strategy.needsScorer)
-      ? await scorers.scorerFor(ext?.scorer, strategy)
-      : undefined;
+  const scorer = strategy ? await scorers.scorerFor(ext?.scorer, strategy) : undefined;
   const judge = strategy ? scorers.judgeFor(ext?.judge) : undefined;
   const chat = endpoint === "chat" ? (body as ChatRequest) : undefined;
   const completionLogprobs = chat ? undefined : (body as CompletionRequestBody).logprobs;

@@ -1,5 +1,6 @@
-import { ConfigError } from "../core/errors.js";
+import { ConfigError, ScorerRequiredError } from "../core/errors.js";
 import type { LanguageModel } from "../core/model.js";
+import { resolveScorer } from "../core/resolve-scorer.js";
 import type { Scorer } from "../core/scorer.js";
 import { parseSpec } from "../core/spec.js";
 import type { Strategy } from "../core/strategy.js";
@@ -36,21 +37,30 @@ export class RequestScorers {
     }
   }
 
-  /** The scorer a request names (`deliberate.scorer`), or the server's. */
-  async scorerFor(requested: string | undefined, strategy: Strategy): Promise<Scorer> {
+  /**
+   * The scorer of a request: the one it names (`deliberate.scorer`), else the server's when the
+   * strategy needs one, else none. A 400 `scorer_required` when the strategy needs one and there is
+   * none.
+   */
+  async scorerFor(requested: string | undefined, strategy: Strategy): Promise<Scorer | undefined> {
     const fallback = this.options.scorer;
-    if (!requested) {
-      if (fallback === undefined) {
-        throw badRequest(
-          `strategy ${strategy.spec} needs a scorer: set deliberate.scorer (see \`deliberate scorers\`, e.g. verifier:arith), or start the server with --scorer`,
-          "deliberate.scorer",
-          "scorer_required",
-        );
+    const hint =
+      "set deliberate.scorer (see `deliberate scorers`, e.g. verifier:arith), or start the server with --scorer";
+    let chosen: string | Scorer | undefined;
+    try {
+      chosen = resolveScorer(strategy, { given: requested?.trim() || undefined, fallback, hint });
+    } catch (error) {
+      if (error instanceof ScorerRequiredError) {
+        throw badRequest(`${error.message}: ${hint}`, "deliberate.scorer", "scorer_required");
       }
-      if (typeof fallback !== "string") return fallback;
-      requested = fallback;
+      throw error;
     }
-    const spec = requested.trim();
+    if (chosen === undefined || typeof chosen !== "string") return chosen;
+    return this.openSpec(chosen.trim(), fallback);
+  }
+
+  /** A scorer opened from its spec, once per spec. */
+  private async openSpec(spec: string, fallback: string | Scorer | undefined): Promise<Scorer> {
     let opened = this.open.get(spec);
     if (!opened) {
       opened = this.openScorer(spec, spec === fallback);
