@@ -43,6 +43,12 @@ export interface LlamaCppOptions {
    * with F32 (measured 1,204 vs 332 tokens/s at 32 sequences on the embedded model).
    */
   kvCacheType?: "F16" | "F32";
+  /**
+   * llama.cpp's fused attention kernel. Default `"auto"`: llama.cpp uses it where the device supports
+   * it, as its own server does. On the CPU it cuts the decode's time per token by about a quarter at
+   * 32 sequences on the embedded model's shape; `false` turns it off.
+   */
+  flashAttention?: boolean | "auto";
 }
 
 /** A loaded GGUF model with one context of `parallel` sequences. */
@@ -123,6 +129,7 @@ export async function loadContext(options: LlamaCppOptions): Promise<LoadedConte
       contextSize,
       sequences: parallel,
       threads,
+      flashAttention: options.flashAttention ?? "auto",
       experimentalKvCacheKeyType: kvType,
       experimentalKvCacheValueType: kvType,
     });
