@@ -81,6 +81,25 @@ describe("OpenAI-compatible backend against deliberate serve", () => {
     assert.ok(!response.completions[0]!.text.includes("\n"));
   });
 
+  test("top-k and min-p reach the server only when they truncate", async () => {
+    const model = client();
+    await model.complete({
+      prompt: "57+38-19+44",
+      temperature: 0.8,
+      topK: 5,
+      minP: 0.1,
+      maxTokens: 4,
+      seed: 1,
+    });
+    const truncated = server.requests.at(-1)!.body;
+    assert.equal(truncated.top_k, 5);
+    assert.equal(truncated.min_p, 0.1);
+    await model.complete({ prompt: "57+38-19+44", temperature: 0.8, maxTokens: 4, seed: 1 });
+    const plain = server.requests.at(-1)!.body;
+    assert.equal("top_k" in plain, false);
+    assert.equal("min_p" in plain, false);
+  });
+
   test("logprobs come back per token", async () => {
     const model = client();
     const { completions } = await model.complete({

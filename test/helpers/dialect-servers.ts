@@ -187,6 +187,7 @@ async function answer(
     temperature: Number(body.temperature ?? 1),
     topP: Number(body.top_p ?? 1),
     ...(body.top_k ? { topK: Number(body.top_k) } : {}),
+    ...(body.min_p ? { minP: Number(body.min_p) } : {}),
     ...(body.max_tokens !== undefined ? { maxTokens: Number(body.max_tokens) } : {}),
     ...(Array.isArray(body.stop) ? { stop: body.stop as string[] } : {}),
     ...(body.seed !== undefined ? { seed: Number(body.seed) } : {}),

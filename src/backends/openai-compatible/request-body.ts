@@ -24,7 +24,10 @@ export function completionBody(
     seed,
     temperature: request.temperature ?? 1,
     top_p: request.topP ?? 1,
+    // top_k and min_p are extensions of llama.cpp's server, vLLM and SGLang: sent only when they
+    // change something, so a plain OpenAI server never sees them unasked.
     ...(request.topK ? { top_k: request.topK } : {}),
+    ...(request.minP ? { min_p: request.minP } : {}),
     ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
     ...(stops.length ? { stop: stops } : {}),
     ...dialectFields(dialect),
