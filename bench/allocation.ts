@@ -3,7 +3,7 @@
  * (`auto`) against every fixed strategy on the test split, at matched average generated tokens.
  *
  *   npx tsx bench/allocation.ts [--dir runs/bench-allocation] [--validation 50] [--test 60]
- *                               [--samples 16] [--scorer genprm] [--resamples 2000]
+ *                               [--samples 16] [--pool M] [--folds 5] [--scorer genprm] [--resamples 2000]
  *
  * Data: one eval run per split (levels 1–6, `--validation`/`--test` problems per level, a pool of
  * `--samples` samples per problem at temperature 0.8 scored once by the scorer, plus greedy; run seeds
@@ -11,11 +11,13 @@
  * computed from that one pool: `sc`/`wv`/`bon` with n samples are the pool's first n samples (the
  * samples they draw under the pool's seed), greedy is the stored result. `auto` with warm-up k is the
  * same: the pool's first k samples are its warm-up, a chosen `sc`/`wv`/`bon` continues them, and
- * greedy costs the warm-up plus its own tokens — what the `auto` strategy does at run time.
+ * greedy costs the warm-up plus its own tokens — what the `auto` strategy does at run time. With
+ * `--pool M` (M < `--samples`) only the first M samples of each pool are used: exactly the pools of M
+ * samples under the same seeds, so one set of pools of 32 serves the pools of 16 as well.
  *
- * Tuning uses the validation run only: for every budget, the estimator (agreement, score) and warm-up
- * size (1, 2, 4) are chosen by 2-fold cross-validation on the validation problems, then the policy is
- * refitted on all of them. The test split only evaluates. The oracle policy (difficulty = the true
+ * Tuning uses the validation run only: for every budget, the estimator (agreement, score, predicted),
+ * warm-up size (1–4) and number of bins (4, 6, 8, 12) are chosen by `--folds`-fold cross-validation on
+ * the validation problems (src/allocation/select.ts), then the policy is refitted on all of them. The test split only evaluates. The oracle policy (difficulty = the true
  * solve rate over the pool; needs the gold answer) is fitted and evaluated on the test split itself:
  * a ceiling, not a result. Tokens are generated policy tokens per problem; the scorer's compute (one
  * scoring pass over each sample used) is not in them, as for every scored strategy. Prints tables;
