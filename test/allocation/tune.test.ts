@@ -177,6 +177,23 @@ describe("tune over stored runs", () => {
     const policy = readPolicy(out);
     assert.equal(policy.estimator, "predicted");
     assert.equal(policy.expected.accuracy, 1);
+    const lengthOnly = runCli([
+      "tune",
+      scored,
+      "--budget-tokens",
+      "45",
+      "--estimator",
+      "predicted",
+      "--warmup",
+      "1",
+      "--features",
+      "logTokens",
+      "--l2",
+      "0.5",
+    ]);
+    assert.equal(lengthOnly.code, 0, lengthOnly.stderr);
+    assert.match(lengthOnly.stdout, /predicted solve rate from logTokens \(-\d\.\d\d\)\n/);
+    assert.match(lengthOnly.stdout, /fitted: 100\.0% at 45\.0 tokens\/problem/);
     const bad = runCli(["tune", scored, "--budget-tokens", "45", "--estimator", "score,guess"]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /"guess" is not one of agreement, score/);
