@@ -3,7 +3,7 @@
  * (`auto`) against every fixed strategy on the test split, at matched average generated tokens.
  *
  *   npx tsx bench/allocation.ts [--dir runs/bench-allocation] [--validation 50] [--test 60]
- *                               [--samples 16] [--scorer genprm] [--resamples 2000]
+ *                               [--samples 16] [--pool M] [--folds 5] [--scorer genprm] [--resamples 2000]
  *
  * Data: one eval run per split (levels 1–6, `--validation`/`--test` problems per level, a pool of
  * `--samples` samples per problem at temperature 0.8 scored once by the scorer, plus greedy; run seeds
@@ -11,11 +11,13 @@
  * computed from that one pool: `sc`/`wv`/`bon` with n samples are the pool's first n samples (the
  * samples they draw under the pool's seed), greedy is the stored result. `auto` with warm-up k is the
  * same: the pool's first k samples are its warm-up, a chosen `sc`/`wv`/`bon` continues them, and
- * greedy costs the warm-up plus its own tokens — what the `auto` strategy does at run time.
+ * greedy costs the warm-up plus its own tokens — what the `auto` strategy does at run time. With
+ * `--pool M` (M < `--samples`) only the first M samples of each pool are used: exactly the pools of M
+ * samples under the same seeds, so one set of pools of 32 serves the pools of 16 as well.
  *
- * Tuning uses the validation run only: for every budget, the estimator (agreement, score) and warm-up
- * size (1, 2, 4) are chosen by 2-fold cross-validation on the validation problems, then the policy is
- * refitted on all of them. The test split only evaluates. The oracle policy (difficulty = the true
+ * Tuning uses the validation run only: for every budget, the estimator (agreement, score, predicted),
+ * warm-up size (1–4) and number of bins (4, 6, 8, 12) are chosen by `--folds`-fold cross-validation on
+ * the validation problems (src/allocation/select.ts), then the policy is refitted on all of them. The test split only evaluates. The oracle policy (difficulty = the true
  * solve rate over the pool; needs the gold answer) is fitted and evaluated on the test split itself:
  * a ceiling, not a result. Tokens are generated policy tokens per problem; the scorer's compute (one
  * scoring pass over each sample used) is not in them, as for every scored strategy. Prints tables;
@@ -34,6 +36,7 @@ import {
 } from "../src/allocation/frontier.js";
 import type { AllocationPolicy } from "../src/allocation/policy.js";
 import { fixedOutcomes, runEquivalence } from "../src/allocation/runs.js";
+import { selectPolicy } from "../src/allocation/select.js";
 import { type LoadedRun, loadRun, tuneLoaded } from "../src/allocation/tune.js";
 import { ConfigError } from "../src/core/errors.js";
 import { ensurePoolRun } from "./allocation-pools.js";
@@ -46,11 +49,16 @@ const { values } = parseArgs({
     samples: { type: "string", default: "16" },
     scorer: { type: "string", default: "genprm" },
     resamples: { type: "string", default: "2000" },
+    pool: { type: "string" },
+    folds: { type: "string", default: "5" },
   },
 });
 const LEVELS = [1, 2, 3, 4, 5, 6];
 const MAX_TOKENS = 192;
 const samples = Number(values.samples);
+// --pool M evaluates on the first M samples of larger pools (same seeds: exactly the pools of M).
+const poolSize = values.pool === undefined ? samples : Number(values.pool);
+const folds = Number(values.folds);
 const resamples = Number(values.resamples);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -69,8 +77,12 @@ const testDir = await ensurePoolRun(
   { ...pool, dir: `${values.dir}/test`, split: "test", perLevel: Number(values.test), seed: 2 },
   log,
 );
-const validation = loadRun(validationDir);
-const test = loadRun(testDir);
+const firstSamples = (run: LoadedRun): LoadedRun => ({
+  ...run,
+  problems: run.problems.map((p) => ({ ...p, samples: p.samples.slice(0, poolSize) })),
+});
+const validation = firstSamples(loadRun(validationDir));
+const test = firstSamples(loadRun(testDir));
 const same = runEquivalence(test.config);
 const settings = {
   temperature: test.config.temperature,
@@ -93,7 +105,7 @@ const fixedValidation = fixedFrontier(validation.problems, settings, runEquivale
 const testOutcomes = fixedOutcomes(test.problems, settings, same);
 
 console.log(
-  `allocation on ${test.fingerprint.model.id}: arith levels ${LEVELS.join(",")}, pool of ${samples} ` +
+  `allocation on ${test.fingerprint.model.id}: arith levels ${LEVELS.join(",")}, pool of ${poolSize} ` +
     `(temperature ${settings.temperature}, scorer ${values.scorer}); tuned on ${validation.problems.length} ` +
     `validation problems, evaluated on ${test.problems.length} test problems; accuracy % [95% bootstrap CI]\n`,
 );
@@ -102,61 +114,31 @@ console.log(`${"strategy".padEnd(34)}${"accuracy %".padStart(22)}${"tokens".padS
 for (const p of fixedTest)
   console.log(`${short(p.name).padEnd(34)}${ci(p).padStart(22)}${p.tokens.toFixed(1).padStart(9)}`);
 
-// ---- policy selection on validation by 2-fold cross-validation ----
-const ESTIMATORS: DifficultyEstimator[] = ["agreement", "score"];
-const WARMUPS = [1, 2, 4];
+// ---- policy selection on validation by cross-validation ----
+const ESTIMATORS: DifficultyEstimator[] = ["agreement", "score", "predicted"];
+const WARMUPS = [1, 2, 3, 4];
+const BINS = [4, 6, 8, 12];
 
-function subset(run: LoadedRun, keep: (index: number) => boolean): LoadedRun {
-  return { ...run, problems: run.problems.filter((_, i) => keep(i)) };
-}
-
-function tryTune(
-  run: LoadedRun,
-  budget: number,
-  estimator: DifficultyEstimator,
-  warmup: number,
-): AllocationPolicy | null {
+function choosePolicy(budget: number): AllocationPolicy | null {
   try {
-    return tuneLoaded([run], { budgetTokens: budget, estimator, warmup });
+    return selectPolicy([validation], {
+      budgetTokens: budget,
+      estimators: ESTIMATORS,
+      warmups: WARMUPS,
+      bins: BINS,
+      folds,
+    }).policy;
   } catch (error) {
-    if (error instanceof ConfigError) return null; // budget below this warm-up's cost
+    if (error instanceof ConfigError) return null; // no configuration meets this budget
     throw error;
   }
 }
 
-/** Mean accuracy of a configuration fitted on one half of the validation problems and applied to the other. */
-function crossValidated(budget: number, estimator: DifficultyEstimator, warmup: number): number | null {
-  // Folds alternate problems, so both halves hold every level.
-  const halves = [subset(validation, (i) => i % 2 === 0), subset(validation, (i) => i % 2 === 1)];
-  let correct = 0;
-  let count = 0;
-  for (const [fitOn, evalOn] of [
-    [halves[0]!, halves[1]!],
-    [halves[1]!, halves[0]!],
-  ] as const) {
-    const policy = tryTune(fitOn, budget, estimator, warmup);
-    if (!policy) return null;
-    const { outcomes } = policyPoint(policy, evalOn.problems, same, "cv", { resamples: 2 });
-    correct += outcomes.reduce((s, o) => s + o.correct, 0);
-    count += outcomes.length;
-  }
-  return correct / count;
-}
-
-function choosePolicy(budget: number): AllocationPolicy | null {
-  let best: { cv: number; estimator: DifficultyEstimator; warmup: number } | null = null;
-  for (const estimator of ESTIMATORS) {
-    for (const warmup of WARMUPS) {
-      const cv = crossValidated(budget, estimator, warmup);
-      if (cv !== null && (best === null || cv > best.cv + 1e-12)) best = { cv, estimator, warmup };
-    }
-  }
-  return best && tryTune(validation, budget, best.estimator, best.warmup);
-}
-
 // Budgets: the validation tokens of each pool size (matched budgets), and 60% of the most accurate
 // fixed strategy's tokens on validation.
-const poolPoints = fixedValidation.filter((p) => p.name.startsWith("self-consistency:"));
+const poolPoints = fixedValidation.filter(
+  (p) => p.name.startsWith("self-consistency:") && /^self-consistency:n=(1|2|4|8|16|32|64),/.test(p.name),
+);
 const bestValidation = fixedValidation.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
 const budgets = [
   ...poolPoints
@@ -215,7 +197,7 @@ for (const { budget, label } of budgets) {
         budgetTokens: point.tokens,
         estimator: "oracle",
         warmup: policy.warmup.samples,
-        maxBins: samples + 1,
+        maxBins: poolSize + 1,
       });
       return policyPoint(fitted, test.problems, same, "oracle", { resamples }).point;
     } catch {
@@ -228,7 +210,7 @@ for (const { budget, label } of budgets) {
       : `${short(mixture.low.name)}/${short(mixture.high.name)} ${(100 * mixture.weight).toFixed(0)}%`
     : "none (outside the fixed range)";
   console.log(
-    `${`${budget.toFixed(0)} (${label})`.padEnd(32)}${`${policy.estimator}, k=${policy.warmup.samples}`.padEnd(17)}` +
+    `${`${budget.toFixed(0)} (${label})`.padEnd(32)}${`${policy.estimator}, k=${policy.warmup.samples}, ${policy.bins.length}b`.padEnd(17)}` +
       `${ci(point).padStart(20)}${point.tokens.toFixed(1).padStart(8)}  ${mix.padEnd(30)}` +
       `${(mixture ? pct(mixture.accuracy) : "").padStart(6)}${(delta ? points(delta) : "").padStart(22)}` +
       `${(oracle ? `${pct(oracle.accuracy)} @ ${oracle.tokens.toFixed(0)}` : "-").padStart(18)}`,

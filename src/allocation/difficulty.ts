@@ -15,10 +15,12 @@ import { majorityVote } from "../strategies/vote.js";
  * - `score`: the mean scorer (verifier / PRM) value of the warm-up samples.
  * - `confidence`: the mean over the warm-up samples of their mean token log-probability (the model's
  *   own confidence, ≤ 0).
+ * - `predicted`: the solve rate a logistic model predicts from several warm-up features (agreement,
+ *   the scorer's values, solution length; src/allocation/predictor.ts), fitted on the tuning runs.
  * - `oracle`: the problem's true solve rate over its whole sample pool. Needs the gold answer, so it
  *   is only an upper bound for analysis: the `auto` strategy refuses an oracle policy.
  */
-export const DIFFICULTY_ESTIMATORS = ["agreement", "score", "confidence", "oracle"] as const;
+export const DIFFICULTY_ESTIMATORS = ["agreement", "score", "confidence", "predicted", "oracle"] as const;
 
 /** One of {@link DIFFICULTY_ESTIMATORS}. */
 export type DifficultyEstimator = (typeof DIFFICULTY_ESTIMATORS)[number];

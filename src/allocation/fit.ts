@@ -8,6 +8,9 @@
  */
 import { ConfigError } from "../core/errors.js";
 
+/** A token budget below the cheapest policy the candidates allow. */
+export class BudgetTooLowError extends ConfigError {}
+
 /** What one strategy did (or would do) on one problem. */
 export interface ActionOutcome {
   /** 1 when its answer was right, 0 when not (a fraction for an expectation). */
@@ -102,7 +105,8 @@ export interface FitOptions {
  * are at most `budgetTokens` (ties: fewer tokens; then the earlier strategy).
  *
  * @throws ConfigError when there are no problems or strategies, a problem lacks a candidate's
- *   outcome, or not even the cheapest choice fits the budget (the message gives its cost).
+ *   outcome, or (BudgetTooLowError) not even the cheapest choice fits the budget (the message gives its
+ *   cost).
  */
 export function fitAllocation(problems: readonly ProblemOutcomes[], options: FitOptions): FitResult {
   if (problems.length === 0) throw new ConfigError("no problems to fit a policy on");
@@ -151,7 +155,7 @@ export function fitAllocation(problems: readonly ProblemOutcomes[], options: Fit
     front = paretoFront(next, totalBudget);
     if (front.length === 0) {
       const cheapest = options_.reduce((sum, bin) => sum + Math.min(...bin.map((c) => c.tokens)), 0);
-      throw new ConfigError(
+      throw new BudgetTooLowError(
         `a budget of ${options.budgetTokens} tokens per problem is below the cheapest policy ` +
           `(${(cheapest / problems.length).toFixed(1)} tokens per problem, warm-up included)`,
         { hint: "raise --budget-tokens or use a smaller warm-up" },

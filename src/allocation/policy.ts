@@ -8,6 +8,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError } from "../core/errors.js";
 import { DIFFICULTY_ESTIMATORS, type DifficultyEstimator } from "./difficulty.js";
+import { WARMUP_FEATURES } from "./features.js";
+import type { DifficultyPredictor } from "./predictor.js";
 
 /** The `format` field of a policy file. */
 export const POLICY_FORMAT = "deliberate-allocation-policy";
@@ -50,6 +52,8 @@ export interface AllocationPolicy {
   version: typeof POLICY_VERSION;
   fingerprint: PolicyFingerprint;
   estimator: DifficultyEstimator;
+  /** The `predicted` estimator's model (absent for the other estimators). */
+  predictor?: DifficultyPredictor;
   warmup: WarmupSettings;
   /** The average generated-token budget per problem the fit respected. */
   budgetTokens: number;
@@ -69,6 +73,19 @@ const policySchema = z.object({
     task: z.string().min(1),
   }),
   estimator: z.enum(DIFFICULTY_ESTIMATORS),
+  predictor: z
+    .object({
+      features: z.array(z.enum(WARMUP_FEATURES)).min(1),
+      center: z.array(z.number()),
+      scale: z.array(z.number().positive()),
+      weights: z.array(z.number()),
+      intercept: z.number(),
+    })
+    .refine(
+      (p) => [p.center, p.scale, p.weights].every((a) => a.length === p.features.length),
+      "center, scale and weights need one entry per feature",
+    )
+    .optional(),
   warmup: z.object({
     samples: z.number().int().min(1),
     temperature: z.number().min(0),
@@ -123,6 +140,11 @@ export function parsePolicy(text: string, source = "policy"): AllocationPolicy {
     );
   }
   const policy = parsed.data as AllocationPolicy;
+  if (policy.estimator === "predicted" && !policy.predictor) {
+    throw new ConfigError(`${source}: a predicted-difficulty policy needs its 'predictor'`, {
+      hint: "fit it again with: deliberate tune RUN_DIR… --estimator predicted",
+    });
+  }
   for (let i = 1; i < policy.bins.length; i++) {
     const from = policy.bins[i]!.from;
     const previous = policy.bins[i - 1]!.from;

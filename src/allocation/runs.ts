@@ -20,8 +20,10 @@ import type { RunStore } from "../eval/store.js";
 import { createStrategy } from "../strategies/registry.js";
 import { argmax, majorityVote, weightedMajority } from "../strategies/vote.js";
 import { agreement, type DifficultyEstimator, meanFinite, solveRate } from "./difficulty.js";
+import { type WarmupFeature, warmupFeatures } from "./features.js";
 import type { ActionOutcome, ProblemOutcomes } from "./fit.js";
 import { type AllocationPolicy, chooseBin, type WarmupSettings } from "./policy.js";
+import { type DifficultyPredictor, predictDifficulty } from "./predictor.js";
 
 /** One pool sample as allocation needs it. */
 export interface PoolSample {
@@ -99,11 +101,17 @@ export function poolSpec(kind: "sc" | "wv" | "bon", n: number, warmup: WarmupSet
   return createStrategy(`${kind}:n=${n},${sampling}`).spec;
 }
 
-/** Sample counts from `from` to `max`: `from`, the powers of two above it, and `max`. */
+/**
+ * Sample counts from `from` to `max`: `from`, the powers of two above it and the midpoints between
+ * them (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, …), and `max`. The midpoints give the fit finer steps of
+ * compute between doublings.
+ */
 export function sampleLadder(from: number, max: number): number[] {
-  const ladder = new Set<number>([from]);
-  for (let m = 1; m <= max; m *= 2) if (m > from) ladder.add(m);
-  ladder.add(max);
+  const ladder = new Set<number>([from, max]);
+  for (let m = 1; m <= max; m *= 2) {
+    ladder.add(m);
+    if (m >= 2) ladder.add((3 * m) / 2);
+  }
   return [...ladder].filter((m) => m >= from && m <= max).sort((a, b) => a - b);
 }
 
@@ -150,20 +158,33 @@ function poolOutcomes(
   return out;
 }
 
-function hasScores(problems: readonly PoolProblem[]): boolean {
+/** Whether every pool sample of every problem has a scorer value. */
+export function hasScores(problems: readonly PoolProblem[]): boolean {
   return problems.length > 0 && problems.every((p) => p.samples.every((s) => s.score !== undefined));
+}
+
+/** The warm-up features of a problem's first `warmup` pool samples. */
+export function poolFeatures(
+  problem: PoolProblem,
+  features: readonly WarmupFeature[],
+  warmup: number,
+  same: AnswerEquivalence,
+): number[] {
+  return warmupFeatures(features, problem.samples.slice(0, warmup), same);
 }
 
 /**
  * The difficulty estimate of a problem from its first `warmup` samples (`oracle`: from its whole pool).
  *
- * @throws ConfigError when the estimator needs scores or confidences the samples lack.
+ * @throws ConfigError when the estimator needs scores or confidences the samples lack, or a
+ *   `predicted` estimate has no predictor.
  */
 export function estimateDifficulty(
   problem: PoolProblem,
   estimator: DifficultyEstimator,
   warmup: number,
   same: AnswerEquivalence,
+  predictor?: DifficultyPredictor,
 ): number {
   const first = problem.samples.slice(0, warmup);
   switch (estimator) {
@@ -187,6 +208,9 @@ export function estimateDifficulty(
         throw new ConfigError(`problem ${problem.id} has samples without a confidence`);
       }
       return meanFinite(first.map((s) => s.confidence!));
+    case "predicted":
+      if (!predictor) throw new ConfigError("the predicted estimator needs a fitted predictor");
+      return predictDifficulty(predictor, poolFeatures(problem, predictor.features, warmup, same));
     case "oracle":
       return solveRate(problem.samples.map((s) => s.correct));
   }
@@ -197,6 +221,8 @@ export interface OutcomeOptions {
   estimator: DifficultyEstimator;
   warmup: WarmupSettings;
   same: AnswerEquivalence;
+  /** The model of the `predicted` estimator. */
+  predictor?: DifficultyPredictor;
 }
 
 /**
@@ -225,14 +251,14 @@ export function allocationOutcomes(
     }
     return {
       id: problem.id,
-      difficulty: estimateDifficulty(problem, options.estimator, k, options.same),
+      difficulty: estimateDifficulty(problem, options.estimator, k, options.same, options.predictor),
       actions,
     };
   });
 }
 
 /**
- * Every fixed strategy's outcome per problem, without a warm-up: the pool strategies at n = 1, 2, 4, …
+ * Every fixed strategy's outcome per problem, without a warm-up: the pool strategies at n = 1, 2, 3, 4, 6, 8, …
  * up to the pool size, and the stored strategy results.
  */
 export function fixedOutcomes(
@@ -274,7 +300,12 @@ export function applyPolicy(
   problems: readonly PoolProblem[],
   same: AnswerEquivalence,
 ): PolicyOutcome[] {
-  const outcomes = allocationOutcomes(problems, { estimator: policy.estimator, warmup: policy.warmup, same });
+  const outcomes = allocationOutcomes(problems, {
+    estimator: policy.estimator,
+    warmup: policy.warmup,
+    same,
+    ...(policy.predictor ? { predictor: policy.predictor } : {}),
+  });
   return outcomes.map((o) => {
     const strategy = chooseBin(policy, o.difficulty).strategy;
     const outcome = o.actions[strategy];

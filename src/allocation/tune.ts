@@ -6,7 +6,8 @@ import { resolve } from "node:path";
 import { ConfigError } from "../core/errors.js";
 import type { EvalConfig } from "../eval/runner.js";
 import { RunStore } from "../eval/store.js";
-import type { DifficultyEstimator } from "./difficulty.js";
+import { type DifficultyEstimator, solveRate } from "./difficulty.js";
+import { SCORE_FEATURES, WARMUP_FEATURES, type WarmupFeature } from "./features.js";
 import { runModelFingerprint } from "./fingerprint.js";
 import { fitAllocation } from "./fit.js";
 import {
@@ -18,9 +19,12 @@ import {
   type PolicyFingerprint,
   PolicyMismatchError,
 } from "./policy.js";
+import { type DifficultyPredictor, fitPredictor } from "./predictor.js";
 import {
   allocationOutcomes,
+  hasScores,
   type PoolProblem,
+  poolFeatures,
   readPoolProblems,
   runEquivalence,
   runTask,
@@ -42,6 +46,13 @@ export interface TuneOptions {
    * token log-probability of each of the first warm-up samples); stored runs do not keep them.
    */
   confidences?: Map<string, Map<string, number[]>>;
+  /**
+   * Warm-up features of the `predicted` estimator (default: every feature the runs allow — the score
+   * features only when every pool sample is scored).
+   */
+  features?: readonly WarmupFeature[];
+  /** L2 penalty of the `predicted` estimator's logistic model (default 1). */
+  l2?: number;
 }
 
 /** A run's problems and configuration, read once. */
@@ -113,13 +124,19 @@ export function tuneLoaded(runs: readonly LoadedRun[], options: TuneOptions): Al
       );
     }
   }
+  const predictor = estimator === "predicted" ? fitRunsPredictor(runs, warmup.samples, options) : undefined;
   const outcomes = runs.flatMap((run) => {
     const confidences = options.confidences?.get(run.dir);
     const problems =
       estimator === "confidence"
         ? run.problems.map((p) => withConfidences(p, confidences?.get(p.id), run.dir))
         : run.problems;
-    return allocationOutcomes(problems, { estimator, warmup, same: runEquivalence(run.config) });
+    return allocationOutcomes(problems, {
+      estimator,
+      warmup,
+      same: runEquivalence(run.config),
+      ...(predictor ? { predictor } : {}),
+    });
   });
   if (outcomes.length === 0) throw new ConfigError("the runs have no completed problems");
   const fit = fitAllocation(outcomes, {
@@ -128,9 +145,38 @@ export function tuneLoaded(runs: readonly LoadedRun[], options: TuneOptions): Al
   });
   return {
     ...reference,
+    ...(predictor ? { predictor } : {}),
     bins: fit.bins,
     expected: { problems: fit.problems, accuracy: fit.accuracy, tokens: fit.tokens },
   };
+}
+
+/**
+ * The `predicted` estimator's model fitted on every problem of the runs: the features of its first
+ * `warmup` pool samples against its solve rate over the whole pool.
+ *
+ * @throws ConfigError when score features are asked of unscored runs.
+ */
+export function fitRunsPredictor(
+  runs: readonly LoadedRun[],
+  warmup: number,
+  options: Pick<TuneOptions, "features" | "l2">,
+): DifficultyPredictor {
+  const scored = runs.every((run) => hasScores(run.problems));
+  const features = options.features ?? WARMUP_FEATURES.filter((f) => scored || !SCORE_FEATURES.includes(f));
+  if (!scored && features.some((f) => SCORE_FEATURES.includes(f))) {
+    throw new ConfigError("the score features of the predicted estimator need runs with a scorer", {
+      hint: "evaluate with --scorer SPEC, or leave the score features out",
+    });
+  }
+  const rows = runs.flatMap((run) => {
+    const same = runEquivalence(run.config);
+    return run.problems.map((p) => ({
+      x: poolFeatures(p, features, warmup, same),
+      rate: solveRate(p.samples.map((s) => s.correct)),
+    }));
+  });
+  return fitPredictor(features, rows, options.l2 !== undefined ? { l2: options.l2 } : {});
 }
 
 /** A problem with the given confidences on its first samples. */

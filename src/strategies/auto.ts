@@ -11,7 +11,9 @@
  */
 
 import { agreement, meanFinite, meanTokenLogprob } from "../allocation/difficulty.js";
+import { SCORE_FEATURES, warmupFeatures } from "../allocation/features.js";
 import { type AllocationPolicy, binIndex, checkFingerprint } from "../allocation/policy.js";
+import { predictDifficulty } from "../allocation/predictor.js";
 import { ConfigError } from "../core/errors.js";
 import type { Problem } from "../core/prompt.js";
 import { parseSpec } from "../core/spec.js";
@@ -101,13 +103,17 @@ export function autoStrategy(
     );
   }
   const chosen = policy.bins.map((bin) => createChosen(bin.strategy));
-  const needsScorer = policy.estimator === "score" || chosen.some((s) => s.needsScorer);
+  const scoresWarmup =
+    policy.estimator === "score" ||
+    (policy.estimator === "predicted" &&
+      (policy.predictor?.features ?? []).some((f) => SCORE_FEATURES.includes(f)));
+  const needsScorer = scoresWarmup || chosen.some((s) => s.needsScorer);
   return {
     spec,
     needsScorer,
     async run(problem: Problem, ctx: StrategyContext): Promise<StrategyOutcome> {
       checkFingerprint(policy, { model: { id: ctx.model.id } }, "the auto policy");
-      if (policy.estimator === "score") requireScorer(ctx, "auto with a score policy");
+      if (scoresWarmup) requireScorer(ctx, `auto with a ${policy.estimator} policy`);
       if (policy.estimator === "confidence") requireLogprobs(ctx, "auto with a confidence policy");
       const k = policy.warmup.samples;
       const settings: SampleSettings = {
@@ -123,7 +129,7 @@ export function autoStrategy(
       let warmup: Candidate[];
       try {
         warmup = (await draw(problem, ctx, settings, { n: k, seed: base })).map((c) => toCandidate(c, ctx));
-        if (policy.estimator === "score") await scoreCandidates(problem, ctx, warmup);
+        if (scoresWarmup) await scoreCandidates(problem, ctx, warmup);
       } catch (error) {
         return log.outcome(-1, stopReasonOf(error));
       }
@@ -167,6 +173,14 @@ function estimate(policy: AllocationPolicy, warmup: readonly Candidate[], ctx: S
       return meanFinite(warmup.map((c) => c.score ?? Number.NaN));
     case "confidence":
       return meanFinite(warmup.map((c) => c.confidence ?? Number.NaN));
+    case "predicted": {
+      if (!policy.predictor) throw new ConfigError("a predicted-difficulty policy needs its predictor");
+      const samples = warmup.map((c) => ({ answer: c.answer, score: c.score, tokens: c.completionTokens }));
+      return predictDifficulty(
+        policy.predictor,
+        warmupFeatures(policy.predictor.features, samples, ctx.sameAnswer),
+      );
+    }
     case "oracle":
       throw new ConfigError("an oracle policy cannot run");
   }

@@ -67,3 +67,55 @@ export function handBuiltRun(dataset = "arith:validation:3"): string {
   store.close();
   return dir;
 }
+
+/**
+ * A stored, scored run of 6 easy and 6 hard problems with a pool of 4 samples, every sample scored
+ * 0.9. Easy: every sample is right and 10 tokens long. Hard: samples answer 1, 2, gold, gold (only
+ * the vote over all 4 is right) and are 20 tokens long. No answer agreement or score of the first
+ * sample tells them apart; its length does.
+ */
+export function scoredRun(): string {
+  const dir = join(mkdtempSync(join(tmpdir(), "deliberate-tune-")), "scored");
+  const config: EvalConfig = {
+    version: 1,
+    dataset: "arith:validation:12",
+    where: [],
+    grading: "arith",
+    strategies: [],
+    samples: 4,
+    temperature: 0.8,
+    topP: 1,
+    maxTokens: 64,
+    seed: 0,
+    model: { source: "embedded" },
+    raw: false,
+    scorer: "genprm",
+  };
+  const ids = [
+    ...Array.from({ length: 6 }, (_, i) => `e${i}`),
+    ...Array.from({ length: 6 }, (_, i) => `h${i}`),
+  ];
+  const problems: EvalProblem[] = ids.map((id) => ({ id, prompt: `Q:${id}\n`, gold: "7", meta: {} }));
+  const store = RunStore.create(dir, config, problems);
+  for (const p of problems) {
+    const hard = p.id.startsWith("h");
+    const answers = hard ? ["1", "2", "7", "7"] : ["7", "7", "7", "7"];
+    const samples: SampleRecord[] = answers.map((answer, i) => ({
+      problemId: p.id,
+      poolIndex: i,
+      seed: i,
+      params: {},
+      prompt: p.prompt,
+      text: `A:${answer}\n`,
+      finishReason: "stop",
+      completionTokens: hard ? 20 : 10,
+      promptTokens: 5,
+      answer,
+      correct: answer === "7",
+      score: 0.9,
+    }));
+    store.writeProblem(p.id, samples, []);
+  }
+  store.close();
+  return dir;
+}

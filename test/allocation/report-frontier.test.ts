@@ -24,10 +24,16 @@ describe("report allocation frontier", () => {
     const frontier = report.data.frontier!;
     assert.equal(frontier.problems, 6);
     const byName = new Map(frontier.points.map((p) => [p.name.replace(/,temperature.*/, ""), p]));
-    // Fixed: sc over the pool's first 1, 2, 4 samples (10 tokens each) and the stored greedy.
+    // Fixed: sc over the pool's first 1, 2, 3, 4 samples (10 tokens each) and the stored greedy.
     assert.deepEqual(
       [...byName.keys()].filter((n) => !n.includes("·")),
-      ["self-consistency:n=1", "greedy", "self-consistency:n=2", "self-consistency:n=4"],
+      [
+        "self-consistency:n=1",
+        "greedy",
+        "self-consistency:n=2",
+        "self-consistency:n=3",
+        "self-consistency:n=4",
+      ],
     );
     assert.equal(byName.get("self-consistency:n=4")!.accuracy, 1);
     assert.equal(byName.get("self-consistency:n=4")!.tokens, 40);
@@ -49,7 +55,7 @@ describe("report allocation frontier", () => {
     assert.ok(plotNames(report.data).includes("frontier"));
     const csv = readFileSync(report.files.csv, "utf8");
     assert.match(csv, /\nall,,6,allocation-policy,allocation,auto · policy\.json,,30,/);
-    assert.equal(csv.match(/,allocation-fixed,/g)?.length, 4);
+    assert.equal(csv.match(/,allocation-fixed,/g)?.length, 5);
   });
 
   test("a policy of another task is refused in one line", () => {

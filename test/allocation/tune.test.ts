@@ -12,7 +12,7 @@ import { tunePolicy } from "../../src/allocation/tune.js";
 import { ConfigError } from "../../src/core/errors.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runCli } from "../helpers/cli.js";
-import { handBuiltRun } from "./fixtures.js";
+import { handBuiltRun, scoredRun } from "./fixtures.js";
 
 const sc = (n: number) => createStrategy(`sc:n=${n},temperature=0.8,topP=1,maxTokens=64`).spec;
 
@@ -148,5 +148,54 @@ describe("tune over stored runs", () => {
     assert.equal(result.code, 1);
     assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
     assert.match(result.stderr, /^error: run .* is of model arith-policy\.gguf .* on task gsm8k, but/);
+  });
+
+  test("deliberate tune with lists of configurations chooses one by cross-validation and says why", () => {
+    const scored = scoredRun();
+    const out = join(scored, "selected.json");
+    const result = runCli([
+      "tune",
+      scored,
+      "--budget-tokens",
+      "45",
+      "--estimator",
+      "score,predicted",
+      "--warmup",
+      "1",
+      "--bins",
+      "2,4",
+      "--folds",
+      "3",
+      "--out",
+      out,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /cross-validation over 3 folds/);
+    assert.match(result.stdout, /\nscore\s+1\s+2\s+50\.0\s/);
+    assert.match(result.stdout, /\npredicted\s+1\s+2\s+100\.0\s+45\.0 {2}← chosen/);
+    assert.match(result.stdout, /predicted solve rate from agreement .* logTokens \(-/);
+    const policy = readPolicy(out);
+    assert.equal(policy.estimator, "predicted");
+    assert.equal(policy.expected.accuracy, 1);
+    const lengthOnly = runCli([
+      "tune",
+      scored,
+      "--budget-tokens",
+      "45",
+      "--estimator",
+      "predicted",
+      "--warmup",
+      "1",
+      "--features",
+      "logTokens",
+      "--l2",
+      "0.5",
+    ]);
+    assert.equal(lengthOnly.code, 0, lengthOnly.stderr);
+    assert.match(lengthOnly.stdout, /predicted solve rate from logTokens \(-\d\.\d\d\)\n/);
+    assert.match(lengthOnly.stdout, /fitted: 100\.0% at 45\.0 tokens\/problem/);
+    const bad = runCli(["tune", scored, "--budget-tokens", "45", "--estimator", "score,guess"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /"guess" is not one of agreement, score/);
   });
 });

@@ -4,13 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { agreement } from "../../src/allocation/difficulty.js";
+import { warmupFeatures } from "../../src/allocation/features.js";
 import { type AllocationPolicy, POLICY_FORMAT, PolicyMismatchError } from "../../src/allocation/policy.js";
+import { predictDifficulty } from "../../src/allocation/predictor.js";
 import { ConfigError } from "../../src/core/errors.js";
+import { scorers } from "../../src/scorers/registry.js";
 import type { AllocationChoice } from "../../src/strategies/auto.js";
 import { createStrategy } from "../../src/strategies/registry.js";
 import { runStrategy } from "../../src/strategies/run.js";
 import { usePolicy } from "../helpers/models.js";
-import { arithOptions, arithProblems, candidateTokens } from "./fixtures.js";
+import { arithOptions, arithProblems, candidateTokens, useScorer } from "./fixtures.js";
 
 const SC4 = createStrategy("sc:n=4,temperature=0.8,topP=1,maxTokens=60").spec;
 const exact = (a: string, b: string) => a === b;
@@ -39,6 +42,7 @@ function policyFile(overrides: Partial<AllocationPolicy> = {}): string {
 
 describe("auto on the embedded model", () => {
   const model = usePolicy(8);
+  const genprm = useScorer(() => scorers.create("genprm").open());
 
   test("spends the warm-up, picks the bin's strategy, reuses the warm-up and reports the choice", async () => {
     const auto = createStrategy(`auto:policy=${policyFile()}`);
@@ -102,6 +106,44 @@ describe("auto on the embedded model", () => {
     assert.ok(Math.abs(choice.difficulty - (perSample[0]! + perSample[1]!) / 2) < 1e-12);
     assert.ok(choice.difficulty <= 0);
     assert.equal(choice.bin, choice.difficulty >= -0.05 ? 1 : 0);
+  });
+
+  test("a predicted policy scores the warm-up and bins by its model's prediction from the warm-up features", async () => {
+    const predictor = {
+      features: ["meanScore" as const, "agreement" as const, "logTokens" as const],
+      center: [0.5, 0.5, 3],
+      scale: [0.3, 0.5, 1],
+      weights: [2, 1, -1],
+      intercept: 0,
+    };
+    const file = policyFile({
+      estimator: "predicted",
+      predictor,
+      bins: [
+        { from: null, strategy: SC4, problems: 1, accuracy: 0, tokens: 0 },
+        { from: 0.5, strategy: "greedy", problems: 1, accuracy: 0, tokens: 0 },
+      ],
+    });
+    const auto = createStrategy(`auto:policy=${file}`);
+    assert.equal(auto.needsScorer, true, "its features include the warm-up's scores");
+    const bins = new Set<number>();
+    for (const problem of [...arithProblems(1, 2), ...arithProblems(6, 2)]) {
+      const result = await runStrategy(auto, problem, arithOptions(model(), { scorer: genprm() }));
+      const choice = result.meta?.allocation as AllocationChoice;
+      const warmup = result.candidates.slice(0, 2);
+      assert.ok(
+        warmup.every((c) => typeof c.score === "number"),
+        "the warm-up was scored",
+      );
+      const samples = warmup.map((c) => ({ answer: c.answer, score: c.score, tokens: c.completionTokens }));
+      const expected = predictDifficulty(predictor, warmupFeatures(predictor.features, samples, exact));
+      assert.ok(Math.abs(choice.difficulty - expected) < 1e-12);
+      assert.equal(choice.bin, expected >= 0.5 ? 1 : 0);
+      bins.add(choice.bin);
+    }
+    assert.equal(bins.size, 2, "easy and hard problems fall into different bins");
+    const [problem] = arithProblems(1, 1);
+    await assert.rejects(runStrategy(auto, problem!, arithOptions(model())), /needs a scorer/);
   });
 
   test("a policy of another model is refused with one clear error", async () => {
