@@ -26,7 +26,12 @@ import { scorers } from "../src/scorers/registry.js";
 import { createStrategy } from "../src/strategies/registry.js";
 import { runStrategy } from "../src/strategies/run.js";
 import { sample } from "../src/strategies/sample.js";
-import { extractArithAnswer, formatArithPrompt, generateArithSplit } from "../src/tasks/arith/index.js";
+import {
+  extractArithAnswer,
+  formatArithPrompt,
+  generateArithSplit,
+  statesArithAnswer,
+} from "../src/tasks/arith/index.js";
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +55,12 @@ const METHODS: Record<string, string[]> = {
   beam: ["beam:n=4,m=2", "beam:n=8,m=2", "beam:n=16,m=4"],
   dvts: ["dvts:n=4,m=2", "dvts:n=8,m=2", "dvts:n=16,m=4"],
   "particle-filter": ["particle-filter:n=4", "particle-filter:n=8", "particle-filter:n=16"],
+  // Weights from the raw scores instead of their log-odds (the default), for comparison.
+  "particle-filter-score": [
+    "particle-filter:n=4,weights=score",
+    "particle-filter:n=8,weights=score",
+    "particle-filter:n=16,weights=score",
+  ],
   mcts: [
     "mcts:iterations=2,children=2,rollout=1",
     "mcts:iterations=4,children=2,rollout=1",
@@ -104,6 +115,7 @@ for (const level of levels) {
       model,
       scorer: prm,
       extractAnswer: extractArithAnswer,
+      isCompleteSolution: statesArithAnswer,
       seed: runSeed * 100_003 + level * 1000 + index,
       defaults: { maxTokens },
     };

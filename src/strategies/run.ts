@@ -4,7 +4,13 @@ import type { LanguageModel } from "../core/model.js";
 import type { Problem } from "../core/prompt.js";
 import { Rng } from "../core/rng.js";
 import type { AnswerEquivalence, AnswerExtractor, Scorer } from "../core/scorer.js";
-import type { GenerationDefaults, Strategy, StrategyEvent, StrategyResult } from "../core/strategy.js";
+import type {
+  CompleteSolutionTest,
+  GenerationDefaults,
+  Strategy,
+  StrategyEvent,
+  StrategyResult,
+} from "../core/strategy.js";
 import { TraceRecorder } from "../core/trace.js";
 import { addUsage } from "../core/usage.js";
 import { validatePrompt } from "../core/validate.js";
@@ -23,6 +29,12 @@ export interface RunOptions {
   extractAnswer: AnswerExtractor;
   /** Answer equivalence for voting. Default: exact string equality after trimming. */
   sameAnswer?: AnswerEquivalence;
+  /**
+   * The task's test of a complete solution, which step-level strategies end a solution at (tasks
+   * supply one: `statesMathAnswer`, `statesArithAnswer`, `closesCodeBlock`). Default
+   * {@link untilModelStops}: no text completes a solution, so it ends where the model ends it.
+   */
+  isCompleteSolution?: CompleteSolutionTest;
   defaults?: Partial<GenerationDefaults>;
 }
 
@@ -52,6 +64,7 @@ export async function runStrategy(
     ...(options.scorer ? { scorer: meter.scorer(options.scorer) } : {}),
     extractAnswer: options.extractAnswer,
     sameAnswer: options.sameAnswer ?? ((a: string, b: string) => a.trim() === b.trim()),
+    isCompleteSolution: options.isCompleteSolution ?? untilModelStops,
     rng: new Rng(seed),
     seed,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -84,6 +97,13 @@ export async function runStrategy(
     trace: [...trace.nodes],
   };
 }
+
+/**
+ * The completeness test of a run whose task gives none: never true, so that a solution ends only
+ * where the model ends it (its end-of-generation token or a solution stop string) or at `maxTokens`.
+ * It assumes no answer format.
+ */
+export const untilModelStops: CompleteSolutionTest = () => false;
 
 /**
  * A separate judge model, counted with the scorers: its calls are not policy generation, so they
