@@ -15,6 +15,13 @@ import { TraceRecorder } from "../core/trace.js";
 import { addUsage } from "../core/usage.js";
 import { validatePrompt } from "../core/validate.js";
 
+/**
+ * The completeness test of a run whose task gives none: never true, so that a solution ends only
+ * where the model ends it (its end-of-generation token or a solution stop string) or at `maxTokens`.
+ * It assumes no answer format.
+ */
+export const untilModelStops: CompleteSolutionTest = () => false;
+
 /** Everything {@link runStrategy} needs besides the strategy and the problem. */
 export interface RunOptions {
   model: LanguageModel;
@@ -97,13 +104,6 @@ export async function runStrategy(
     trace: [...trace.nodes],
   };
 }
-
-/**
- * The completeness test of a run whose task gives none: never true, so that a solution ends only
- * where the model ends it (its end-of-generation token or a solution stop string) or at `maxTokens`.
- * It assumes no answer format.
- */
-export const untilModelStops: CompleteSolutionTest = () => false;
 
 /**
  * A separate judge model, counted with the scorers: its calls are not policy generation, so they

@@ -85,7 +85,8 @@ export function defineSearchStrategies(strategies: Registry<Strategy>): void {
   strategies.define({
     name: "particle-filter",
     aliases: ["pf"],
-    description: "particle filtering: N particles extended step by step, resampled by the PRM's odds",
+    description:
+      "particle filtering: N particles extended step by step, resampled by weights from their PRM scores",
     params: z.object({
       ...searchParams,
       n: beams(16, "particles"),

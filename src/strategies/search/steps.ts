@@ -63,7 +63,8 @@ export interface StepSettings {
  * a completion request) until the step delimiter. A step ends the solution when the solution then
  * passes the task's completeness test (`ctx.isCompleteSolution`, e.g. a stated answer or a closed
  * code block; checked at step delimiters), when the model ends its text (or hits a solution stop
- * string), or at the solution's token limit. Concurrent requests share the remaining token budget so that one round cannot overspend it.
+ * string), or at the solution's token limit. Concurrent requests share the remaining token budget
+ * so that one round cannot overspend it.
  */
 export function modelStepGenerator(
   problem: Problem,
