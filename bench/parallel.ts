@@ -36,9 +36,14 @@ import {
 import { createStrategy } from "../src/strategies/registry.js";
 import { runStrategy } from "../src/strategies/run.js";
 import { sample } from "../src/strategies/sample.js";
-import { type Step, statesFinalAnswer } from "../src/strategies/search/steps.js";
+import type { Step } from "../src/strategies/search/steps.js";
 import { argmax, majorityVote, weightedMajority } from "../src/strategies/vote.js";
-import { extractArithAnswer, formatArithPrompt, generateArithSplit } from "../src/tasks/arith/index.js";
+import {
+  extractArithAnswer,
+  formatArithPrompt,
+  generateArithSplit,
+  statesArithAnswer,
+} from "../src/tasks/arith/index.js";
 
 const { values } = parseArgs({
   options: {
@@ -125,7 +130,7 @@ function stepsOf(c: Candidate): Step[] {
     text += t.token;
     tokens++;
     if (!t.token.includes("\n")) continue;
-    const done = statesFinalAnswer(text);
+    const done = statesArithAnswer(text);
     steps.push({ text, tokens, done, finishReason: "stop" });
     if (done) return steps;
     text = "";
@@ -215,6 +220,7 @@ for (const level of levels) {
       model,
       scorer,
       extractAnswer: extractArithAnswer,
+      isCompleteSolution: statesArithAnswer,
       seed: runSeed * 100_003 + level * 1000 + index,
       defaults: { maxTokens },
     };

@@ -12,8 +12,8 @@
  * once by the PRM: for a search row that spent T generated tokens per problem on average, k = T / (mean
  * tokens of one sample), and sc@k, bon@k and coverage@k (pass@k, the ceiling) are the exact
  * expectations over k-subsets of the pool (src/eval/metrics). Also prints how many tokens the backend
- * evaluated against the unique tokens of each search tree (prefix reuse). Prints tables; asserts
- * nothing.
+ * evaluated against the unique tokens of each search tree (prefix reuse), and how many distinct
+ * answers each search's complete solutions hold. Prints tables; asserts nothing.
  */
 import os from "node:os";
 import { parseArgs } from "node:util";
@@ -26,7 +26,12 @@ import { scorers } from "../src/scorers/registry.js";
 import { createStrategy } from "../src/strategies/registry.js";
 import { runStrategy } from "../src/strategies/run.js";
 import { sample } from "../src/strategies/sample.js";
-import { extractArithAnswer, formatArithPrompt, generateArithSplit } from "../src/tasks/arith/index.js";
+import {
+  extractArithAnswer,
+  formatArithPrompt,
+  generateArithSplit,
+  statesArithAnswer,
+} from "../src/tasks/arith/index.js";
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +55,12 @@ const METHODS: Record<string, string[]> = {
   beam: ["beam:n=4,m=2", "beam:n=8,m=2", "beam:n=16,m=4"],
   dvts: ["dvts:n=4,m=2", "dvts:n=8,m=2", "dvts:n=16,m=4"],
   "particle-filter": ["particle-filter:n=4", "particle-filter:n=8", "particle-filter:n=16"],
+  // Weights from the raw scores instead of their log-odds (the default), for comparison.
+  "particle-filter-score": [
+    "particle-filter:n=4,weights=score",
+    "particle-filter:n=8,weights=score",
+    "particle-filter:n=16,weights=score",
+  ],
   mcts: [
     "mcts:iterations=2,children=2,rollout=1",
     "mcts:iterations=4,children=2,rollout=1",
@@ -84,6 +95,8 @@ interface SearchRow {
   prmTokens: number;
   evaluated: number;
   unique: number;
+  /** Distinct answers among the complete solutions the search returned. */
+  answers: number;
   level: number;
   pool: PoolStats;
 }
@@ -104,6 +117,7 @@ for (const level of levels) {
       model,
       scorer: prm,
       extractAnswer: extractArithAnswer,
+      isCompleteSolution: statesArithAnswer,
       seed: runSeed * 100_003 + level * 1000 + index,
       defaults: { maxTokens },
     };
@@ -134,6 +148,7 @@ for (const level of levels) {
         evaluated:
           result.usage.promptTokens - result.usage.cachedPromptTokens + result.usage.completionTokens,
         unique: promptTokens + result.trace.reduce((s, n) => s + n.tokens, 0),
+        answers: new Set(result.candidates.map((c) => c.answer)).size,
         level,
         pool,
       });
@@ -178,6 +193,7 @@ for (const group of [levels, ...(levels.length > 1 ? levels.map((l) => [l]) : []
     "cov@k".padStart(6),
     "vs sc".padStart(7),
     "eval/tree".padStart(10),
+    "answers".padStart(8),
   ].join(" ");
   console.log(header);
   console.log("-".repeat(header.length));
@@ -203,13 +219,17 @@ for (const group of [levels, ...(levels.length > 1 ? levels.map((l) => [l]) : []
         pct(base.cov).padStart(6),
         `${acc >= base.sc ? "+" : ""}${((acc - base.sc) * 100).toFixed(1)}`.padStart(7),
         reuse.toFixed(3).padStart(10),
+        avg(list.map((r) => r.answers))
+          .toFixed(1)
+          .padStart(8),
       ].join(" "),
     );
   }
 }
 console.log(
   "\nvs sc: accuracy points over self-consistency with the same generated tokens. eval/tree: tokens the" +
-    " backend evaluated (uncached prompt + generated) over the unique tokens of the tree (prompt + nodes).",
+    " backend evaluated (uncached prompt + generated) over the unique tokens of the tree (prompt + nodes)." +
+    " answers: distinct answers among a search's complete solutions, per problem.",
 );
 console.log(`wall time ${((performance.now() - started) / 1000).toFixed(0)} s`);
 await prm.close?.();

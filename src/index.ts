@@ -69,7 +69,7 @@ export { LogprobPrm, type LogprobPrmOptions } from "./scorers/reward/logprob-prm
 export { ArithVerifierScorer } from "./scorers/verifiers/arith-verifier.js";
 export { createServer } from "./server/index.js";
 export { createStrategy, strategies } from "./strategies/registry.js";
-export { type RunOptions, runStrategy } from "./strategies/run.js";
+export { type RunOptions, runStrategy, untilModelStops } from "./strategies/run.js";
 export { type AStarSettings, aStar } from "./strategies/search/a-star.js";
 export { type BeamSettings, beamSearch } from "./strategies/search/beam.js";
 export { type DiverseBeamSettings, diverseBeamSearch } from "./strategies/search/diverse-beam.js";
@@ -78,7 +78,9 @@ export { type MctsSettings, mcts } from "./strategies/search/mcts.js";
 export {
   multinomialResample,
   type ParticleSettings,
+  type ParticleWeighting,
   particleFilter,
+  particleWeights,
   systematicResample,
 } from "./strategies/search/particle-filter.js";
 export { type ParticleGibbsSettings, particleGibbs } from "./strategies/search/particle-gibbs.js";
@@ -103,3 +105,4 @@ export {
 export { type SearchNode, SearchTree } from "./strategies/search/tree.js";
 export { type AnswerClass, argmax, groupAnswers, majorityVote } from "./strategies/vote.js";
 export * from "./tasks/arith/index.js";
+export { closesCodeBlock, statesMathAnswer } from "./tasks/completion.js";

@@ -14,6 +14,7 @@ import { extractAnswer } from "../scorers/math/extract.js";
 import { scorers } from "../scorers/registry.js";
 import { createStrategy } from "../strategies/registry.js";
 import { runStrategy } from "../strategies/run.js";
+import { statesMathAnswer } from "../tasks/completion.js";
 import { embeddedTaskNote, isArithPrompt } from "./embedded-task.js";
 import { openModel } from "./open-model.js";
 import { collectArg, dialectArg, intArg } from "./parse.js";
@@ -108,6 +109,7 @@ export function registerRun(program: Command): void {
           seed: flags.seed,
           extractAnswer: (t) => extractAnswer(t),
           sameAnswer: mathEqual,
+          isCompleteSolution: statesMathAnswer,
           defaults: flags.maxTokens ? { maxTokens: flags.maxTokens } : {},
         });
         if (flags.trace) writeTrace(flags.trace, result, text);

@@ -37,6 +37,14 @@ export interface GenerationDefaults {
   stepDelimiter: string;
 }
 
+/**
+ * Whether a solution's text so far is complete: it holds its task's final form — a stated math answer,
+ * an `A:` line, a closed code block. Step-level strategies end a solution at the first step after
+ * which it holds; the model's own end of text and the token limit end a solution whatever it says.
+ * Tasks supply it (src/tasks/completion.ts); strategies never assume a format.
+ */
+export type CompleteSolutionTest = (solution: string) => boolean;
+
 /** Everything a strategy may use. The model and scorer are metered: usage is counted for it. */
 export interface StrategyContext {
   model: LanguageModel;
@@ -48,6 +56,8 @@ export interface StrategyContext {
   scorer?: Scorer;
   extractAnswer: AnswerExtractor;
   sameAnswer: AnswerEquivalence;
+  /** The task's test of a complete solution (see {@link CompleteSolutionTest}). */
+  isCompleteSolution: CompleteSolutionTest;
   rng: Rng;
   seed: number;
   signal?: AbortSignal;

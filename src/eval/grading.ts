@@ -4,10 +4,12 @@
  * by running the problem's tests.
  */
 import type { AnswerEquivalence, AnswerExtractor } from "../core/scorer.js";
+import type { CompleteSolutionTest } from "../core/strategy.js";
 import { CodeTestVerifier } from "../scorers/code/index.js";
 import { extractCodeBlock } from "../scorers/code/verifier.js";
 import { MathAnswerGrader, type MathAnswerGraderOptions } from "../scorers/math/index.js";
-import { extractArithAnswer } from "../tasks/arith/index.js";
+import { extractArithAnswer, statesArithAnswer } from "../tasks/arith/index.js";
+import { closesCodeBlock, statesMathAnswer } from "../tasks/completion.js";
 import type { EvalProblem, GradingKind } from "./datasets/types.js";
 
 /** The grade of one output. */
@@ -26,6 +28,8 @@ export interface Grader {
   readonly extractAnswer: AnswerExtractor;
   /** Answer equivalence; also given to strategies and to maj@k. */
   readonly sameAnswer: AnswerEquivalence;
+  /** When a solution is complete, given to strategies: step-level search ends solutions there. */
+  readonly isCompleteSolution: CompleteSolutionTest;
   /** Grades a whole output text against the problem's gold answer or tests. */
   grade(problem: EvalProblem, text: string): Promise<Grade>;
 }
@@ -59,6 +63,7 @@ function arithGrader(): Grader {
     kind: "arith",
     extractAnswer: extractArithAnswer,
     sameAnswer: sameInteger,
+    isCompleteSolution: statesArithAnswer,
     async grade(problem, text) {
       const answer = extractArithAnswer(text);
       return { answer, correct: answer !== null && sameInteger(problem.gold, answer) };
@@ -73,6 +78,7 @@ function mathGrader(options: MathAnswerGraderOptions): Grader {
     // Voting has no gold: the dataset's extraction (choice letters only when it says `always`).
     extractAnswer: (text) => math.extract(text),
     sameAnswer: (a, b) => math.equal(a, b),
+    isCompleteSolution: statesMathAnswer,
     async grade(problem, text) {
       // With the gold at hand a choice gold reads a choice letter (multipleChoice `auto`).
       const { correct, extracted } = math.grade(problem.gold, text);
@@ -94,6 +100,7 @@ function codeGrader(options: GraderOptions): Grader {
     kind: "code",
     extractAnswer: extract,
     sameAnswer: (a, b) => a.trim() === b.trim(),
+    isCompleteSolution: closesCodeBlock,
     async grade(problem, text) {
       const answer = extract(text);
       if (answer === null) return { answer, correct: false, detail: "empty" };

@@ -214,6 +214,7 @@ async function runProblem(
       signal,
       extractAnswer: grader.extractAnswer,
       sameAnswer: grader.sameAnswer,
+      isCompleteSolution: grader.isCompleteSolution,
       defaults: { maxTokens: config.maxTokens },
     });
     if (result.stopReason === "aborted") throw new AbortedError();

@@ -5,9 +5,22 @@ import type { Problem } from "../core/prompt.js";
 import { resolveScorer } from "../core/resolve-scorer.js";
 import { Rng } from "../core/rng.js";
 import type { AnswerEquivalence, AnswerExtractor, Scorer } from "../core/scorer.js";
-import type { GenerationDefaults, Strategy, StrategyEvent, StrategyResult } from "../core/strategy.js";
+import type {
+  CompleteSolutionTest,
+  GenerationDefaults,
+  Strategy,
+  StrategyEvent,
+  StrategyResult,
+} from "../core/strategy.js";
 import { TraceRecorder } from "../core/trace.js";
 import { validatePrompt } from "../core/validate.js";
+
+/**
+ * The completeness test of a run whose task gives none: never true, so that a solution ends only
+ * where the model ends it (its end-of-generation token or a solution stop string) or at `maxTokens`.
+ * It assumes no answer format.
+ */
+export const untilModelStops: CompleteSolutionTest = () => false;
 
 /** Everything {@link runStrategy} needs besides the strategy and the problem. */
 export interface RunOptions {
@@ -23,6 +36,12 @@ export interface RunOptions {
   extractAnswer: AnswerExtractor;
   /** Answer equivalence for voting. Default: exact string equality after trimming. */
   sameAnswer?: AnswerEquivalence;
+  /**
+   * The task's test of a complete solution, which step-level strategies end a solution at (tasks
+   * supply one: `statesMathAnswer`, `statesArithAnswer`, `closesCodeBlock`). Default
+   * {@link untilModelStops}: no text completes a solution, so it ends where the model ends it.
+   */
+  isCompleteSolution?: CompleteSolutionTest;
   defaults?: Partial<GenerationDefaults>;
 }
 
@@ -51,6 +70,7 @@ export async function runStrategy(
     ...(scorer ? { scorer: meter.scorer(scorer) } : {}),
     extractAnswer: options.extractAnswer,
     sameAnswer: options.sameAnswer ?? ((a: string, b: string) => a.trim() === b.trim()),
+    isCompleteSolution: options.isCompleteSolution ?? untilModelStops,
     rng: new Rng(seed),
     seed,
     ...(options.signal ? { signal: options.signal } : {}),

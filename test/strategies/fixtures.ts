@@ -20,7 +20,12 @@ import { embeddedModels } from "../../src/defaults.js";
 import { scorers } from "../../src/scorers/registry.js";
 import { ArithVerifierScorer } from "../../src/scorers/verifiers/arith-verifier.js";
 import { type RunOptions, runStrategy } from "../../src/strategies/run.js";
-import { extractArithAnswer, formatArithPrompt, generateArithSplit } from "../../src/tasks/arith/index.js";
+import {
+  extractArithAnswer,
+  formatArithPrompt,
+  generateArithSplit,
+  statesArithAnswer,
+} from "../../src/tasks/arith/index.js";
 import { useResource } from "../helpers/models.js";
 
 /** One scripted sample: its full text and the log-probability of each of its tokens. */
@@ -40,6 +45,9 @@ export function extractAnswer(text: string): string | null {
   const m = [...text.matchAll(/A:(\S+)/g)].at(-1);
   return m ? m[1]! : null;
 }
+
+/** The scripted task's completeness test: a solution is complete once it states `A:<answer>`. */
+export const statesAnswer = (text: string): boolean => extractAnswer(text) !== null;
 
 /**
  * A policy model that plays a script. Sample `i` of the run (its seed minus the first seed the model
@@ -201,13 +209,21 @@ export class RuleScorer implements Scorer {
 /** The problem every scripted test asks. */
 export const PROBLEM: Problem = { prompt: "Q:1+1\n" };
 
-/** Runs a strategy on a problem (default {@link PROBLEM}) with the scripted answer extractor, seed 7. */
+/**
+ * Runs a strategy on a problem (default {@link PROBLEM}) with the scripted task's answer extractor and
+ * completeness test, seed 7.
+ */
 export function run(
   strategy: Strategy,
   options: Partial<RunOptions> & { model: LanguageModel },
   problem: Problem = PROBLEM,
 ): Promise<StrategyResult> {
-  return runStrategy(strategy, problem, { extractAnswer, seed: 7, ...options });
+  return runStrategy(strategy, problem, {
+    extractAnswer,
+    isCompleteSolution: statesAnswer,
+    seed: 7,
+    ...options,
+  });
 }
 
 /** Sum of the candidates' completion tokens. */
@@ -244,5 +260,12 @@ export function arithProblems(level: number, count: number): Problem[] {
 
 /** Run options for the embedded policy on the arithmetic task (short solutions). */
 export function arithOptions(model: LanguageModel, extra: Partial<RunOptions> = {}): RunOptions {
-  return { model, extractAnswer: extractArithAnswer, seed: 3, defaults: { maxTokens: 60 }, ...extra };
+  return {
+    model,
+    extractAnswer: extractArithAnswer,
+    isCompleteSolution: statesArithAnswer,
+    seed: 3,
+    defaults: { maxTokens: 60 },
+    ...extra,
+  };
 }

@@ -1,3 +1,4 @@
+import { ConfigError } from "../../core/errors.js";
 import type { Rng } from "../../core/rng.js";
 import type { StopReason } from "../../core/strategy.js";
 import {
@@ -15,13 +16,53 @@ import { pathOf, type SearchNode } from "./tree.js";
 /** How a particle filter draws the next generation of particles from their weights. */
 export type Resampling = "multinomial" | "systematic";
 
+/**
+ * What the weight softmax is taken of: `logit` — the PRM score's log-odds ln(p / (1 − p)), so weights
+ * are proportional to the odds p / (1 − p) at temperature 1 (the paper's implementation); `score` —
+ * the raw score p, so scores in [0, 1] at temperature 1 differ by at most a factor e.
+ */
+export type ParticleWeighting = "logit" | "score";
+
 /** Settings of {@link particleFilter}. */
 export interface ParticleSettings extends SearchSettings {
   /** N: particles. */
   n: number;
-  /** Temperature of the softmax that turns PRM scores into particle weights (not the sampling one). */
+  /** What the weights are a softmax of: the scores' log-odds or the scores themselves. */
+  weights: ParticleWeighting;
+  /** Temperature of the weight softmax (not the sampling one). */
   weightTemperature: number;
   resampling: Resampling;
+}
+
+/**
+ * Scores are clamped to [ε, 1 − ε] before the logit, so that a PRM that is certain (a score of exactly
+ * 0 or 1, as an exact verifier gives) still yields finite log-odds: ±13.8.
+ */
+export const LOGIT_EPSILON = 1e-6;
+
+/**
+ * Normalized particle weights from the particles' scores: softmax(f(score) / temperature) with f the
+ * log-odds (`logit`) or the identity (`score`). NaN scores (no score) weigh 0; all NaN: uniform.
+ * `logit` reads scores as probabilities and throws a {@link ConfigError} on one outside [0, 1].
+ */
+export function particleWeights(
+  scores: readonly number[],
+  weighting: ParticleWeighting,
+  temperature: number,
+): number[] {
+  return softmax(weighting === "logit" ? scores.map(logOdds) : scores, temperature);
+}
+
+/** ln(p / (1 − p)) with p clamped to [ε, 1 − ε]; NaN stays NaN. */
+function logOdds(p: number): number {
+  if (Number.isNaN(p)) return p;
+  if (!(p >= 0 && p <= 1)) {
+    throw new ConfigError(`particle weights=logit reads scores as probabilities, but a score was ${p}`, {
+      hint: "use weights=score with a scorer whose values are not in [0, 1]",
+    });
+  }
+  const q = Math.min(1 - LOGIT_EPSILON, Math.max(LOGIT_EPSILON, p));
+  return Math.log(q / (1 - q));
 }
 
 /** The particles at the end of one filtering sweep. */
@@ -81,8 +122,8 @@ const resamplers = { multinomial: multinomialResample, systematic: systematicRes
  * One sweep of particle filtering. N particles start at the root; each round every unfinished
  * particle is extended by one step (one batched expansion: particles sharing a node ask it for
  * that many samples in one request), the new steps are scored by the PRM (a particle's score is
- * its path's score under the tree's aggregation), the weights are the softmax of all N particles'
- * scores over `weightTemperature` (finished particles keep their last score and take part), and N
+ * its path's score under the tree's aggregation), the weights are {@link particleWeights} of all N
+ * particles' scores (finished particles keep their last score and take part), and N
  * particles are drawn from the weights. The sweep ends without a last resampling when every
  * particle is finished or after `maxSteps` rounds; a spent budget or an abort ends it before the
  * next round.
@@ -125,8 +166,9 @@ export async function particleSweep(
       if (path && refSteps < path.length) refSteps++;
       await scoreNodes(search, fresh);
       const current = all();
-      weights = softmax(
+      weights = particleWeights(
         current.map((node) => node.score ?? Number.NaN),
+        s.weights,
         s.weightTemperature,
       );
       noteWeights(search, current, weights);
@@ -246,8 +288,8 @@ export function particleResult(sweeps: readonly Sweep[], stopReason: StopReason)
 /**
  * Particle filtering for inference-time scaling (Puri et al. 2025, "A Probabilistic Inference Approach
  * to Inference-Time Scaling of LLMs using Particle-Based Monte Carlo Methods"): the policy proposes
- * steps, the PRM's score of each partial solution is its likelihood, and resampling by the softmax of
- * the scores moves particles to promising partial solutions, while lower-scored ones keep particles in
+ * steps, the PRM's score of each partial solution is its likelihood, and resampling by the weights
+ * (by default proportional to the PRM's odds) moves particles to promising partial solutions, while lower-scored ones keep particles in
  * proportion to their weight instead of being cut as beam search cuts everything below its top N/M.
  * One {@link particleSweep}; the answer is the weighted vote of the distinct final solutions by their
  * particles' last weights (`select=weighted`), the best scored one (`best`), or the plain majority

@@ -14,20 +14,26 @@ import { searchParams, searchStrategy } from "./search.js";
 const beams = (fallback: number, description: string) =>
   z.coerce.number().int().min(1).max(4096).default(fallback).describe(description);
 
-/** Registers the step-level search strategies (all need a step scorer, e.g. `--scorer prm`). */
 /** How particle filtering and particle Gibbs weight and resample their particles. */
 const particleWeighting = {
+  weights: z
+    .enum(["logit", "score"])
+    .default("logit")
+    .describe(
+      "particle weights are the softmax of the scores' log-odds ln(p/(1-p)) or of the raw scores, over weightTemperature",
+    ),
   weightTemperature: z.coerce
     .number()
     .positive()
     .default(1)
-    .describe("particle weights are softmax(score / weightTemperature)"),
+    .describe("temperature of the particle weight softmax"),
   resampling: z
     .enum(["multinomial", "systematic"])
     .default("systematic")
     .describe("how particles are drawn from their weights"),
 };
 
+/** Registers the step-level search strategies (all need a step scorer, e.g. `--scorer prm`). */
 export function defineSearchStrategies(strategies: Registry<Strategy>): void {
   strategies.define({
     name: "beam",
@@ -79,7 +85,8 @@ export function defineSearchStrategies(strategies: Registry<Strategy>): void {
   strategies.define({
     name: "particle-filter",
     aliases: ["pf"],
-    description: "particle filtering: N particles extended step by step, resampled by softmax of PRM scores",
+    description:
+      "particle filtering: N particles extended step by step, resampled by weights from their PRM scores",
     params: z.object({
       ...searchParams,
       n: beams(16, "particles"),

@@ -3,7 +3,6 @@ import type { FinishReason } from "../../core/model.js";
 import type { Problem } from "../../core/prompt.js";
 import { aggregateSteps, type StepAggregation } from "../../core/scorer.js";
 import type { StrategyContext } from "../../core/strategy.js";
-import { EXTRACTORS } from "../../scorers/math/extract.js";
 import { settleAll, shareBudget } from "../sampling.js";
 
 /** One generated reasoning step. */
@@ -12,7 +11,7 @@ export interface Step {
   text: string;
   /** Tokens generated for it (the delimiter included). */
   tokens: number;
-  /** True when the solution ends with this step (final answer, end of text, or the token limit). */
+  /** True when the solution ends with this step (complete, end of text, or the token limit). */
   done: boolean;
   finishReason: FinishReason;
 }
@@ -60,24 +59,12 @@ export interface StepSettings {
 }
 
 /**
- * True when a step states the final answer in one of the explicit forms (`\boxed{}`, `#### n`,
- * "The answer is", an `A:` line). The last-number fallback of answer extraction is left out on
- * purpose: nearly every step holds a number.
- */
-export function statesFinalAnswer(step: string): boolean {
-  return (
-    EXTRACTORS.boxed(step) !== null ||
-    EXTRACTORS.gsm8k(step) !== null ||
-    EXTRACTORS.answerIs(step) !== null ||
-    EXTRACTORS.aColon(step) !== null
-  );
-}
-
-/**
  * The step generator over the run's policy model: continues the partial solution (the `prefix` of
- * a completion request) until the step delimiter. A step ends the solution when it states the final
- * answer, when the model ends its text (or hits a solution stop string), or at the solution's token
- * limit. Concurrent requests share the remaining token budget so that one round cannot overspend it.
+ * a completion request) until the step delimiter. A step ends the solution when the solution then
+ * passes the task's completeness test (`ctx.isCompleteSolution`, e.g. a stated answer or a closed
+ * code block; checked at step delimiters), when the model ends its text (or hits a solution stop
+ * string), or at the solution's token limit. Concurrent requests share the remaining token budget
+ * so that one round cannot overspend it.
  */
 export function modelStepGenerator(
   problem: Problem,
@@ -115,7 +102,7 @@ export function modelStepGenerator(
             const tokens = request.from.tokens + c.completionTokens;
             const done = !atDelimiter
               ? c.finishReason === "stop" || tokens >= maxTokens
-              : statesFinalAnswer(text) || tokens >= maxTokens;
+              : ctx.isCompleteSolution(request.from.text + text) || tokens >= maxTokens;
             return {
               text,
               tokens: c.completionTokens,

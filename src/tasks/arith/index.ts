@@ -18,6 +18,7 @@ export {
   type ArithVerdict,
   extractArithAnswer,
   splitArithSteps,
+  statesArithAnswer,
   verifyArithSolution,
   verifyArithSteps,
 } from "./verify.js";

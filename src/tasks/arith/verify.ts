@@ -93,6 +93,11 @@ export function verifyArithSolution(question: string, solutionText: string): Ari
   };
 }
 
+/** The arithmetic task's completeness test: the solution has an `A:<number>` line. */
+export function statesArithAnswer(solution: string): boolean {
+  return extractArithAnswer(solution) !== null;
+}
+
 /** The integer of the last `A:<number>` line (normalised, e.g. `"063"` → `"63"`), or null. */
 export function extractArithAnswer(text: string): string | null {
   const matches = [...text.matchAll(/^[ \t]*A:[ \t]*(-?\d+)[ \t]*\r?$/gm)];

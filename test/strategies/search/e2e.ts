@@ -7,7 +7,7 @@ import type { StrategyResult } from "../../../src/core/strategy.js";
 import { scorers } from "../../../src/scorers/registry.js";
 import { createStrategy } from "../../../src/strategies/registry.js";
 import { runStrategy } from "../../../src/strategies/run.js";
-import { extractArithAnswer } from "../../../src/tasks/arith/index.js";
+import { extractArithAnswer, statesArithAnswer } from "../../../src/tasks/arith/index.js";
 import { ARITH_PROMPT, loadPolicy } from "../../helpers/models.js";
 
 /** Runs `spec` on the arithmetic prompt with the embedded policy and PRM (seed 5, 160 tokens). */
@@ -22,6 +22,7 @@ export async function runEmbedded(spec: string): Promise<StrategyResult> {
         model,
         scorer,
         extractAnswer: extractArithAnswer,
+        isCompleteSolution: statesArithAnswer,
         seed: 5,
         defaults: { maxTokens: 160 },
       },

@@ -7,7 +7,7 @@ import { scorers } from "../../../src/scorers/registry.js";
 import { createStrategy } from "../../../src/strategies/registry.js";
 import { type RunOptions, runStrategy } from "../../../src/strategies/run.js";
 import { modelStepGenerator } from "../../../src/strategies/search/steps.js";
-import { extractArithAnswer } from "../../../src/tasks/arith/index.js";
+import { extractArithAnswer, statesArithAnswer } from "../../../src/tasks/arith/index.js";
 import { loadPolicy } from "../../helpers/models.js";
 
 const PROMPT = "Q:57+38-19+44-21\n";
@@ -47,6 +47,7 @@ describe("step-level search on the embedded model", () => {
         model,
         scorer: prm,
         extractAnswer: extractArithAnswer,
+        isCompleteSolution: statesArithAnswer,
         seed: 3,
         defaults: { maxTokens: 160 },
         ...(budget ? { budget: { maxCompletionTokens: budget } } : {}),
@@ -58,6 +59,7 @@ describe("step-level search on the embedded model", () => {
     const problem = { prompt: PROMPT };
     const ctx = {
       model,
+      isCompleteSolution: statesArithAnswer,
       defaults: { maxTokens: 160, stepDelimiter: "\n" },
       meter: { remainingTokens: () => Number.POSITIVE_INFINITY },
     } as unknown as Parameters<typeof modelStepGenerator>[1];
@@ -87,6 +89,16 @@ describe("step-level search on the embedded model", () => {
       checkSearchRun(await run(spec));
     });
   }
+
+  test("without the task's completeness test a solution ends where the model ends its text", async () => {
+    const result = await run("beam:n=4,m=2", undefined, { isCompleteSolution: undefined });
+    checkSearchRun(result);
+    // After the A: line the model was asked for one more step and ended its text: an empty step.
+    for (const node of result.trace.filter((n) => n.status === "final" || n.status === "selected")) {
+      assert.equal(node.text, "");
+      assert.match(result.trace[node.parent!]!.text, /^A:-?\d+\n$/);
+    }
+  });
 
   test("children reuse their parent's KV state: evaluated tokens stay within 1.1× the tree's", async () => {
     const result = await run("beam:n=8,m=2");
