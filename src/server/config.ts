@@ -1,7 +1,9 @@
 import type { LanguageModel } from "../core/model.js";
 import type { AnswerEquivalence, AnswerExtractor } from "../core/scorer.js";
+import type { CompleteSolutionTest } from "../core/strategy.js";
 import { mathEqual } from "../scorers/math/equivalence.js";
 import { extractAnswer } from "../scorers/math/extract.js";
+import { statesMathAnswer } from "../tasks/completion.js";
 import type { ServerOptions } from "./options.js";
 import { chatRequestSchema, completionRequestSchema, DEFAULT_LIMITS, type ServerLimits } from "./schema.js";
 
@@ -21,6 +23,7 @@ export interface ServerConfig {
   completionSchema: ReturnType<typeof completionRequestSchema>;
   extractAnswer: AnswerExtractor;
   sameAnswer: AnswerEquivalence;
+  isCompleteSolution: CompleteSolutionTest;
 }
 
 /** Fills in the defaults of {@link ServerOptions}. */
@@ -40,5 +43,6 @@ export function resolveConfig(options: ServerOptions): ServerConfig {
     completionSchema: completionRequestSchema(limits),
     extractAnswer: options.extractAnswer ?? ((text) => extractAnswer(text)),
     sameAnswer: options.sameAnswer ?? mathEqual,
+    isCompleteSolution: options.isCompleteSolution ?? statesMathAnswer,
   };
 }

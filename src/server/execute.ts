@@ -72,6 +72,7 @@ export async function execute(plan: Plan, config: ServerConfig, hooks: ExecHooks
       ...(onEvent ? { onEvent } : {}),
       extractAnswer: config.extractAnswer,
       sameAnswer: config.sameAnswer,
+      isCompleteSolution: config.isCompleteSolution,
       defaults: { maxTokens: plan.maxTokens, ...(plan.stop ? { stop: plan.stop } : {}) },
     },
   );

@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import type { LanguageModel } from "../core/model.js";
 import type { AnswerEquivalence, AnswerExtractor, Scorer } from "../core/scorer.js";
-import type { StopReason } from "../core/strategy.js";
+import type { CompleteSolutionTest, StopReason } from "../core/strategy.js";
 import type { Usage } from "../core/usage.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { ServerLimits } from "./schema.js";
@@ -42,6 +42,11 @@ export interface ServerOptions {
   extractAnswer?: AnswerExtractor;
   /** Answer equivalence of voting strategies. Default: math equivalence. */
   sameAnswer?: AnswerEquivalence;
+  /**
+   * When step-level search counts a solution as complete. Default: it states a math answer, the
+   * counterpart of the default `extractAnswer`; serve code tasks with `closesCodeBlock`.
+   */
+  isCompleteSolution?: CompleteSolutionTest;
   /** How long {@link DeliberateServer.close} lets in-flight requests finish before cancelling them. Default 10 s. */
   shutdownDeadlineMs?: number;
   /** Interval of `: progress` heartbeat comments on streams. Default 1000 ms. */
