@@ -55,7 +55,13 @@ for (const item of values["base-url"]) {
   servers.set(Number(vocab), url);
 }
 const parallel = Math.max(...ns);
-const prompt = "Q:57+38-19+44\n";
+let calls = 0;
+/**
+ * A new prompt for every call (`Q:100+38-19+44`, `Q:101+38-19+44`, …), as when a run goes through a
+ * dataset: every figure then includes evaluating the prompt and fanning it out to the n sequences,
+ * and no method finds the prompt already cached from the call before.
+ */
+const nextPrompt = (): string => `Q:${100 + (calls++ % 900)}+38-19+44\n`;
 const settings = {
   full: { temperature: 0.8, topK: 0, topP: 1 },
   k40: { temperature: 0.8, topK: 40, topP: 0.95 },
@@ -114,9 +120,10 @@ for (const vocab of vocabs) {
     contextSize: ours.contextSize,
     sequences: parallel,
     threads: 1,
+    // The same attention kernel as ours, so the comparison is of sampling and batching alone.
+    flashAttention: "auto",
   });
   const theirSequences = Array.from({ length: parallel }, () => theirsContext.getSequence());
-  const tokens = ours.encodePrompt(prompt);
   const server = servers.has(vocab)
     ? new OpenAICompatibleModel({
         baseUrl: servers.get(vocab)!,
@@ -127,15 +134,18 @@ for (const vocab of vocabs) {
     : undefined;
   const methods: Record<string, (n: number, setting: Setting, seed: number) => Promise<number>> = {
     deliberate: async (n, setting, seed) =>
-      (await ours.complete({ prompt, n, ...settings[setting], seed, maxTokens })).usage.completionTokens,
-    "deliberate+lp": async (n, setting, seed) =>
-      (await ours.complete({ prompt, n, ...settings[setting], seed, maxTokens, logprobs: true })).usage
+      (await ours.complete({ prompt: nextPrompt(), n, ...settings[setting], seed, maxTokens })).usage
         .completionTokens,
-    "node-llama-cpp": (n, setting, seed) => nativePath(theirSequences, tokens, n, setting, seed),
+    "deliberate+lp": async (n, setting, seed) =>
+      (await ours.complete({ prompt: nextPrompt(), n, ...settings[setting], seed, maxTokens, logprobs: true }))
+        .usage.completionTokens,
+    "node-llama-cpp": (n, setting, seed) =>
+      nativePath(theirSequences, ours.encodePrompt(nextPrompt()), n, setting, seed),
   };
   if (server) {
     methods.server = async (n, setting, seed) =>
-      (await server.complete({ prompt, n, ...settings[setting], seed, maxTokens })).usage.completionTokens;
+      (await server.complete({ prompt: nextPrompt(), n, ...settings[setting], seed, maxTokens })).usage
+        .completionTokens;
   }
   // Warm-up: first batches allocate buffers.
   for (const run of Object.values(methods)) await run(4, "full", 999);

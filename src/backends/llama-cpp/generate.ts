@@ -22,8 +22,6 @@ export interface SampleJob {
   /** Prompt tokens not yet in the sequence's cache (at least the last one, for its logits). */
   input: Token[];
   seed: number;
-  /** Called once the input is evaluated (or the sample ended before that). */
-  onPrefilled?: () => void;
 }
 
 /**
@@ -40,7 +38,6 @@ export async function generateSample(
   usage: Usage,
 ): Promise<Completion> {
   const { sequence } = job;
-  let onPrefilled = job.onPrefilled;
   const sampler = native.sampler({ ...params.sampling, seed: job.seed });
   const reader = params.logprobs ? native.logprobReader() : undefined;
   const generated: Token[] = [];
@@ -72,8 +69,6 @@ export async function generateSample(
           return { token: drawn.token as Token, position };
         },
       );
-      onPrefilled?.();
-      onPrefilled = undefined;
       const next = outputs[lastIndex];
       if (!next || next.token < 0) throw new Error("llama.cpp could not sample a token");
       const token = next.token;
@@ -101,7 +96,6 @@ export async function generateSample(
       tokens = [token];
     }
   } finally {
-    onPrefilled?.();
     sampler.dispose();
     reader?.dispose();
   }

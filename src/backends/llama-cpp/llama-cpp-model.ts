@@ -199,9 +199,11 @@ export class LlamaCppModel implements LanguageModel {
 
   /**
    * Generates `size` samples (seeds `seed + first …`) in as many sequences. The leader evaluates
-   * the prompt; every other sequence gets the KV state of all but the prompt's last token copied
-   * from it and evaluates that one token itself, so each sample's first token is drawn natively
-   * from its own sequence's logits while the prompt is evaluated once.
+   * all but the prompt's last token; every other sequence gets that KV state copied from it. Then
+   * every sequence evaluates the last token itself, in one batch, so each sample draws its first
+   * token natively from its own logits while the prompt is evaluated once. The copies are made
+   * before any sample starts: a copy waits for the context, and a sequence already generating would
+   * hold the context until it finished, which would run the samples one after another.
    */
   private async generateGroup(
     prompt: Token[],
@@ -228,35 +230,26 @@ export class LlamaCppModel implements LanguageModel {
       const kept = await reuseLongestPrefix(leader, this.sequences, prompt, last);
       // The first group's leader evaluates the prompt; a later group's only what its cache lacks.
       onEvaluated(first === 0 ? prompt.length - kept : last - kept);
-      let prefilled!: () => void;
-      const leaderReady = new Promise<void>((resolve) => {
-        prefilled = resolve;
-      });
-      const leaderRun = generateSample(
-        this.model,
-        this.native,
-        { sequence: leader, input: prompt.slice(kept), seed: params.seed + first, onPrefilled: prefilled },
-        params,
-        usage,
-      );
-      // A failed prefill rejects leaderRun; the others then never start.
-      await Promise.race([leaderReady, leaderRun]);
-      const others: Promise<Completion>[] = [];
-      for (const [i, sequence] of sequences.entries()) {
-        if (i === 0) continue;
+      if (kept < last && !params.signal?.aborted) {
+        await this.native.decode(leader, prompt.slice(kept, last), () => false, async () => undefined);
+      }
+      const inputs: Token[][] = [prompt.slice(last)];
+      for (const sequence of sequences.slice(1)) {
         const own = await reuseLongestPrefix(sequence, this.sequences, prompt, last);
         onEvaluated(last - own);
-        others.push(
+        inputs.push(prompt.slice(own));
+      }
+      return await Promise.all(
+        sequences.map((sequence, i) =>
           generateSample(
             this.model,
             this.native,
-            { sequence, input: prompt.slice(own), seed: params.seed + first + i },
+            { sequence, input: inputs[i]!, seed: params.seed + first + i },
             params,
             usage,
           ),
-        );
-      }
-      return await Promise.all([leaderRun, ...others]);
+        ),
+      );
     } finally {
       this.pool.release(sequences);
     }
