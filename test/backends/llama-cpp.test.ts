@@ -47,6 +47,36 @@ describe("embedded llama.cpp backend on the project's policy model", () => {
     );
   });
 
+  test("the samples of a request over a prompt no sequence holds decode in one batch per step", async () => {
+    // Count llama.cpp batches by watching the context's native batch calls.
+    const context = (model as unknown as { context: { _ctx: Record<string, unknown> } }).context;
+    const native = context._ctx;
+    let batches = 0;
+    context._ctx = new Proxy(native, {
+      get(target, key) {
+        const value = target[key as string];
+        if (key === "decodeBatch") batches++;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    try {
+      const maxTokens = 24;
+      const response = await model.complete({
+        prompt: "Q:83+12-40+7\n",
+        n: 8,
+        temperature: 1,
+        seed: 5,
+        maxTokens,
+      });
+      const longest = Math.max(...response.completions.map((c) => c.completionTokens));
+      // About one batch per generated step: samples run side by side. Run one after
+      // another, 8 samples would take about 8 × their length.
+      assert.ok(batches <= 2 * longest, `${batches} batches for samples of at most ${longest} tokens`);
+    } finally {
+      context._ctx = native;
+    }
+  });
+
   test("more samples than sequences are generated in groups, same results", async () => {
     const request = { prompt: ARITH_PROMPT, n: 12, temperature: 1, seed: 3, maxTokens: 60 };
     const response = await model.complete(request);
