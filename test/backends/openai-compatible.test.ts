@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
 import { OpenAICompatibleModel } from "../../src/backends/openai-compatible/index.js";
-import { BackendError, CapabilityError, ConfigError } from "../../src/core/errors.js";
+import { BackendError, ConfigError } from "../../src/core/errors.js";
 import { createServer as createDeliberateServer, type DeliberateServer } from "../../src/server/index.js";
 import { ARITH_PROMPT, loadPolicy } from "../helpers/models.js";
 
@@ -161,7 +161,8 @@ describe("OpenAI-compatible backend against deliberate serve", () => {
   test("bad options and missing capabilities are typed errors", async () => {
     assert.throws(() => new OpenAICompatibleModel({ baseUrl: "not a url", model: "x" }), ConfigError);
     assert.throws(() => new OpenAICompatibleModel({ baseUrl: server.url, model: "" }), /model name/);
-    await assert.rejects(client().score({ prompt: "a", continuation: "b" }), CapabilityError);
+    // Without promptLogprobs the model has no score(): the contract every caller checks.
+    assert.equal(client().score, undefined);
     await assert.rejects(client().complete({ prompt: "a", n: 0 }), /n must be/);
   });
 

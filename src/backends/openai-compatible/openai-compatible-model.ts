@@ -4,7 +4,7 @@
  * sent), fleet-client.ts (failover, dialect detection, server probes), stream-request.ts (streamed
  * requests), responses.ts (usage, scored tokens, refusals), with dialect.ts and wire.ts reading answers.
  */
-import { CapabilityError, ConfigError } from "../../core/errors.js";
+import { ConfigError } from "../../core/errors.js";
 import type {
   Completion,
   CompletionRequest,
@@ -72,6 +72,11 @@ export interface OpenAICompatibleOptions {
 export class OpenAICompatibleModel implements LanguageModel {
   readonly id: string;
   readonly capabilities: ModelCapabilities;
+  /**
+   * Scores a continuation through `echo` with logprobs. Present only when the server is declared to
+   * return prompt logprobs (`promptLogprobs: true`), as the model contract asks.
+   */
+  readonly score?: (request: ScoreRequest) => Promise<ScoreResponse>;
   readonly pool: EndpointPool;
   private readonly headers: Record<string, string>;
   private readonly policy: HttpPolicy;
@@ -112,6 +117,7 @@ export class OpenAICompatibleModel implements LanguageModel {
       chat: true,
     };
     this.fleet = new FleetClient(options.model, this.pool, this.headers, this.policy, limiter);
+    if (this.capabilities.promptLogprobs) this.score = (request) => this.scoreByEcho(request);
   }
 
   async complete(request: CompletionRequest): Promise<CompletionResponse> {
@@ -124,12 +130,7 @@ export class OpenAICompatibleModel implements LanguageModel {
     return { completions, usage: requestUsage(parts, performance.now() - started) };
   }
 
-  async score(request: ScoreRequest): Promise<ScoreResponse> {
-    if (!this.capabilities.promptLogprobs) {
-      throw new CapabilityError("the server is not declared to return prompt logprobs", {
-        hint: "use a server that supports echo with logprobs (vLLM) and set promptLogprobs: true",
-      });
-    }
+  private async scoreByEcho(request: ScoreRequest): Promise<ScoreResponse> {
     if (typeof request.prompt !== "string") {
       throw new ConfigError("scoring needs a raw text prompt on an OpenAI-compatible server");
     }
