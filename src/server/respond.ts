@@ -127,10 +127,7 @@ export function answerBody(meta: AnswerMeta, outcome: Outcome, plan: Plan) {
     }),
   );
   return {
-    id: meta.id,
-    object: meta.endpoint === "chat" ? "chat.completion" : "text_completion",
-    created: meta.created,
-    model: meta.model,
+    ...envelope(meta, meta.endpoint === "chat" ? "chat.completion" : "text_completion"),
     choices,
     usage: wireUsage(outcome.usage),
     deliberate: answerExtension(outcome, plan),
@@ -148,12 +145,14 @@ export function chunkBody(
   extra: Record<string, unknown> = {},
 ) {
   return {
-    id: meta.id,
-    object: meta.endpoint === "chat" ? "chat.completion.chunk" : "text_completion",
-    created: meta.created,
-    model: meta.model,
+    ...envelope(meta, meta.endpoint === "chat" ? "chat.completion.chunk" : "text_completion"),
     choices,
     ...(includeUsage ? { usage: null } : {}),
     ...extra,
   };
+}
+
+/** The fields every answer and chunk starts with, in OpenAI's order. */
+function envelope(meta: AnswerMeta, object: string) {
+  return { id: meta.id, object, created: meta.created, model: meta.model };
 }
