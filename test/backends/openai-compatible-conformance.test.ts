@@ -79,13 +79,19 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(rows(http), rows(embedded));
         assert.equal(http.answer, embedded.answer);
         if (!ordered) assert.equal(http.chosen, embedded.chosen);
-        // Concurrent single-sample requests reach the prefix cache in arrival order, which timing
-        // decides on both sides: first-finish's cached share is not compared.
-        const usage = (r: StrategyResult) => ({
-          ...usageOf(r),
-          ...(ordered ? { cachedPromptTokens: 0 } : {}),
-        });
+        // Concurrent requests reach the prefix cache in arrival order, which timing decides on both
+        // sides: which sequence a request finds its prefix in (and so the cached share) can differ
+        // by a token where a search sends several requests at once. first-finish's cached share is
+        // not compared; elsewhere it may differ by at most 1% of the prompt tokens.
+        const usage = (r: StrategyResult) => ({ ...usageOf(r), cachedPromptTokens: 0 });
         assert.deepEqual(usage(http), usage(embedded));
+        if (!ordered) {
+          const drift = Math.abs(http.usage.cachedPromptTokens - embedded.usage.cachedPromptTokens);
+          assert.ok(
+            drift <= 0.01 * embedded.usage.promptTokens,
+            `cached prompt tokens ${http.usage.cachedPromptTokens} over HTTP, ${embedded.usage.cachedPromptTokens} embedded`,
+          );
+        }
       });
     }
   });
