@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -75,6 +76,22 @@ describe("embedded llama.cpp backend on the project's policy model", () => {
     } finally {
       context._ctx = native;
     }
+  });
+
+  test("a long-lived signal keeps no listeners from requests that are done", async () => {
+    const run = new AbortController();
+    for (let i = 0; i < 3; i++) {
+      // n above the 8 sequences: groups wait for sequences on the signal.
+      await model.complete({
+        prompt: ARITH_PROMPT,
+        n: 20,
+        temperature: 1,
+        seed: i,
+        maxTokens: 6,
+        signal: run.signal,
+      });
+    }
+    assert.equal(getEventListeners(run.signal, "abort").length, 0);
   });
 
   test("more samples than sequences are generated in groups, same results", async () => {

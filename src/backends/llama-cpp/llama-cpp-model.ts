@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import path from "node:path";
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { AbortedError, ConfigError } from "../../core/errors.js";
@@ -123,8 +124,10 @@ export class LlamaCppModel implements LanguageModel {
       seed: request.seed ?? randomSeed(),
       logprobs: request.logprobs ?? false,
       topLogprobs: request.topLogprobs ?? 0,
-      signal: request.signal,
+      signal: undefined,
     };
+    const shared = groupSignal(request.signal, n > this.capabilities.maxParallel);
+    params.signal = shared.signal;
     // Prompt tokens are counted once per request (the n samples share them, as in the OpenAI API);
     // each group adds the prompt tokens it had to evaluate beyond its fan-out token.
     const usage = emptyUsage();
@@ -140,7 +143,9 @@ export class LlamaCppModel implements LanguageModel {
         }),
       );
     }
-    const completions = (await Promise.all(groups)).flat();
+    const completions = await Promise.all(groups)
+      .then((done) => done.flat())
+      .finally(shared.dispose);
     usage.cachedPromptTokens = Math.max(0, prompt.length - evaluated);
     usage.wallMs = performance.now() - started;
     return { completions, usage };
@@ -231,7 +236,12 @@ export class LlamaCppModel implements LanguageModel {
       // The first group's leader evaluates the prompt; a later group's only what its cache lacks.
       onEvaluated(first === 0 ? prompt.length - kept : last - kept);
       if (kept < last && !params.signal?.aborted) {
-        await this.native.decode(leader, prompt.slice(kept, last), () => false, async () => undefined);
+        await this.native.decode(
+          leader,
+          prompt.slice(kept, last),
+          () => false,
+          async () => undefined,
+        );
       }
       const inputs: Token[][] = [prompt.slice(last)];
       for (const sequence of sequences.slice(1)) {
@@ -254,4 +264,23 @@ export class LlamaCppModel implements LanguageModel {
       this.pool.release(sequences);
     }
   }
+}
+
+/**
+ * The signal the groups of one request wait on. With several groups, one listener on the caller's
+ * signal feeds a signal of the request's own, which may have a listener per waiting group without
+ * Node warning of a leak (a request of n = 256 on 8 sequences has 31 groups waiting at once).
+ * `dispose` removes that listener when the request is done.
+ */
+function groupSignal(
+  signal: AbortSignal | undefined,
+  several: boolean,
+): { signal: AbortSignal | undefined; dispose: () => void } {
+  if (!signal || !several) return { signal, dispose: () => {} };
+  const own = new AbortController();
+  setMaxListeners(0, own.signal);
+  const forward = () => own.abort(signal.reason);
+  if (signal.aborted) forward();
+  else signal.addEventListener("abort", forward, { once: true });
+  return { signal: own.signal, dispose: () => signal.removeEventListener("abort", forward) };
 }

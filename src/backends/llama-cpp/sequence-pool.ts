@@ -27,19 +27,25 @@ export class SequencePool {
     if (this.waiting.length === 0 && this.free.length >= count)
       return Promise.resolve(this.take(count, prefer));
     return new Promise((resolve, reject) => {
-      const entry = { count, prefer, resolve };
-      this.waiting.push(entry);
-      signal?.addEventListener(
-        "abort",
-        () => {
-          const index = this.waiting.indexOf(entry);
-          if (index >= 0) {
-            this.waiting.splice(index, 1);
-            reject(new AbortedError());
-          }
+      const onAbort = () => {
+        const index = this.waiting.indexOf(entry);
+        if (index >= 0) {
+          this.waiting.splice(index, 1);
+          reject(new AbortedError());
+        }
+      };
+      // The listener goes when the sequences come: a long-lived signal (a whole run's) would
+      // otherwise collect one per request that ever waited.
+      const entry = {
+        count,
+        prefer,
+        resolve: (sequences: LlamaContextSequence[]) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(sequences);
         },
-        { once: true },
-      );
+      };
+      this.waiting.push(entry);
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
