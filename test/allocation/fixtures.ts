@@ -7,6 +7,24 @@ import { type ResultRecord, RunStore, type SampleRecord } from "../../src/eval/s
 
 const ZERO = { promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0, calls: 0, wallMs: 0 };
 
+/** A pool of samples of `problem` with the given answers (gold is "7"), `tokens` long each. */
+function pool(problem: EvalProblem, answers: string[], tokens: number, score?: number): SampleRecord[] {
+  return answers.map((answer, i) => ({
+    problemId: problem.id,
+    poolIndex: i,
+    seed: i,
+    params: {},
+    prompt: problem.prompt,
+    text: `A:${answer}\n`,
+    finishReason: "stop",
+    completionTokens: tokens,
+    promptTokens: 5,
+    answer,
+    correct: answer === "7",
+    ...(score !== undefined ? { score } : {}),
+  }));
+}
+
 /**
  * A stored run of 3 easy and 3 hard problems with a pool of 4 samples of 10 tokens each and a greedy
  * result of 10 tokens. Easy: every sample and greedy are right. Hard: samples answer 1, 2, gold, gold
@@ -38,19 +56,7 @@ export function handBuiltRun(dataset = "arith:validation:3"): string {
   for (const p of problems) {
     const hard = p.id.startsWith("h");
     const answers = hard ? ["1", "2", "7", "7"] : ["7", "7", "7", "7"];
-    const samples: SampleRecord[] = answers.map((answer, i) => ({
-      problemId: p.id,
-      poolIndex: i,
-      seed: i,
-      params: {},
-      prompt: p.prompt,
-      text: `A:${answer}\n`,
-      finishReason: "stop",
-      completionTokens: 10,
-      promptTokens: 5,
-      answer,
-      correct: answer === "7",
-    }));
+    const samples = pool(p, answers, 10);
     const greedy: ResultRecord = {
       problemId: p.id,
       strategy: "greedy",
@@ -100,20 +106,7 @@ export function scoredRun(): string {
   for (const p of problems) {
     const hard = p.id.startsWith("h");
     const answers = hard ? ["1", "2", "7", "7"] : ["7", "7", "7", "7"];
-    const samples: SampleRecord[] = answers.map((answer, i) => ({
-      problemId: p.id,
-      poolIndex: i,
-      seed: i,
-      params: {},
-      prompt: p.prompt,
-      text: `A:${answer}\n`,
-      finishReason: "stop",
-      completionTokens: hard ? 20 : 10,
-      promptTokens: 5,
-      answer,
-      correct: answer === "7",
-      score: 0.9,
-    }));
+    const samples = pool(p, answers, hard ? 20 : 10, 0.9);
     store.writeProblem(p.id, samples, []);
   }
   store.close();
