@@ -7,6 +7,10 @@
  *
  *   npx tsx bench/decode-cost.ts [--vocab 278,151936] [--steps 48] [--repeats 2]
  *
+ * The third column adds each step's sequences to the batch in a random order, as node-llama-cpp's
+ * queue does (the order the previous draws finished in); the embedded backend sorts them
+ * (src/backends/llama-cpp/native.ts).
+ *
  * CPU time is the process's user + system time over the steps (all threads), so it reads the same on
  * a busy machine; wall time is printed beside it. One compute thread, full-distribution sampling at
  * temperature 0.8. Prints figures, asserts nothing.
@@ -44,7 +48,9 @@ const llama = await getLlama({
   skipDownload: true,
   logLevel: LlamaLogLevel.error,
 });
-console.log("vocab\tn\tdecode only (CPU µs/token, wall)\tdecode + draw (CPU µs/token, wall)");
+console.log(
+  "vocab\tn\tdecode only (CPU µs/token, wall)\tdecode + draw (CPU µs/token, wall)\tdecode only, batch in shuffled sequence order",
+);
 for (const vocab of values.vocab.split(",").map(Number)) {
   const file = path.join("tools", ".work", "random-gguf", `vocab-${vocab}.gguf`);
   if (!existsSync(file)) await writeRandomGguf({ vocab, out: file });
@@ -67,7 +73,7 @@ for (const vocab of values.vocab.split(",").map(Number)) {
   const prompt = model.tokenize("Q:57+38-19+44\n");
 
   /** CPU and wall µs per generated token over `steps` steps of `n` sequences. */
-  async function measure(n: number, draw: boolean): Promise<{ cpu: number; wall: number }> {
+  async function measure(n: number, draw: boolean, shuffled = false): Promise<{ cpu: number; wall: number }> {
     for (const id of ids) addon.removeTokenCellsFromSequence(id, 0, -1);
     const samplers = Array.from({ length: n }, (_, i) => {
       const sampler = new Sampler(native);
@@ -86,17 +92,19 @@ for (const vocab of values.vocab.split(",").map(Number)) {
     const wall0 = performance.now();
     for (let step = 0; step < steps; step++) {
       addon.initBatch(n);
-      const indexes = ids
-        .slice(0, n)
-        .map(
-          (id, i) =>
-            addon.addToBatch(
-              id,
-              prompt.length + step,
-              Uint32Array.from([tokens[i]!]),
-              Uint32Array.from([0]),
-            )[0]!,
-        );
+      // Sequences in ascending order, or shuffled as node-llama-cpp's queue adds them.
+      const order = ids.slice(0, n).map((id, i) => ({ id, i }));
+      if (shuffled) order.sort(() => Math.random() - 0.5);
+      const indexes: number[] = new Array(n);
+      for (const { id, i } of order) {
+        const position = prompt.length + step;
+        indexes[i] = addon.addToBatch(
+          id,
+          position,
+          Uint32Array.from([tokens[i]!]),
+          Uint32Array.from([0]),
+        )[0]!;
+      }
       await addon.decodeBatch();
       if (draw) tokens = await Promise.all(indexes.map((index, i) => addon.sampleToken(index, samplers[i])));
     }
@@ -111,7 +119,10 @@ for (const vocab of values.vocab.split(",").map(Number)) {
     for (const n of [1, SEQUENCES]) {
       const decode = await measure(n, false);
       const both = await measure(n, true);
-      console.log(`${vocab}\t${n}\t${decode.cpu} (${decode.wall})\t${both.cpu} (${both.wall})`);
+      const shuffled = await measure(n, false, true);
+      console.log(
+        `${vocab}\t${n}\t${decode.cpu} (${decode.wall})\t${both.cpu} (${both.wall})\t${shuffled.cpu} (${shuffled.wall})`,
+      );
     }
   }
   await context.dispose();
