@@ -282,13 +282,13 @@ function logitOf(values: number[] | undefined, token: number): number {
 }
 
 /** The batch calls node-llama-cpp's dispatcher makes on a context's addon object. */
-interface BatchingAddon {
+export interface BatchingAddon {
   initBatch(size: number): void;
   addToBatch(sequence: number, firstPosition: number, tokens: Uint32Array, logits: Uint32Array): Uint32Array;
   decodeBatch(): Promise<void>;
 }
 
-interface BatchHolder {
+export interface BatchHolder {
   _ctx: BatchingAddon & Record<PropertyKey, unknown>;
 }
 
@@ -306,7 +306,7 @@ interface BatchHolder {
  * must return the positions of the batch's logits at once; it returns an array that is filled in
  * before the decode starts, which is when the dispatcher first reads it.
  */
-function orderBatchesBySequence(holder: BatchHolder): void {
+export function orderBatchesBySequence(holder: BatchHolder): void {
   const real = holder._ctx;
   let size = 0;
   let pending: {
