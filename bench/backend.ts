@@ -137,8 +137,16 @@ for (const vocab of vocabs) {
       (await ours.complete({ prompt: nextPrompt(), n, ...settings[setting], seed, maxTokens })).usage
         .completionTokens,
     "deliberate+lp": async (n, setting, seed) =>
-      (await ours.complete({ prompt: nextPrompt(), n, ...settings[setting], seed, maxTokens, logprobs: true }))
-        .usage.completionTokens,
+      (
+        await ours.complete({
+          prompt: nextPrompt(),
+          n,
+          ...settings[setting],
+          seed,
+          maxTokens,
+          logprobs: true,
+        })
+      ).usage.completionTokens,
     "node-llama-cpp": (n, setting, seed) =>
       nativePath(theirSequences, ours.encodePrompt(nextPrompt()), n, setting, seed),
   };
