@@ -7,6 +7,23 @@ import { type ResultRecord, RunStore, type SampleRecord } from "../../src/eval/s
 
 const ZERO = { promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0, calls: 0, wallMs: 0 };
 
+/** The configuration of a hand-built arith run with a pool of 4 samples. */
+function runConfig(own: Pick<EvalConfig, "dataset" | "strategies"> & Partial<EvalConfig>): EvalConfig {
+  return {
+    version: 1,
+    where: [],
+    grading: "arith",
+    samples: 4,
+    temperature: 0.8,
+    topP: 1,
+    maxTokens: 64,
+    seed: 0,
+    model: { source: "embedded" },
+    raw: false,
+    ...own,
+  };
+}
+
 /** A pool of samples of `problem` with the given answers (gold is "7"), `tokens` long each. */
 function pool(problem: EvalProblem, answers: string[], tokens: number, score?: number): SampleRecord[] {
   return answers.map((answer, i) => ({
@@ -32,20 +49,7 @@ function pool(problem: EvalProblem, answers: string[], tokens: number, score?: n
  */
 export function handBuiltRun(dataset = "arith:validation:3"): string {
   const dir = join(mkdtempSync(join(tmpdir(), "deliberate-tune-")), "run");
-  const config: EvalConfig = {
-    version: 1,
-    dataset,
-    where: [],
-    grading: "arith",
-    strategies: [{ spec: "greedy", canonical: "greedy" }],
-    samples: 4,
-    temperature: 0.8,
-    topP: 1,
-    maxTokens: 64,
-    seed: 0,
-    model: { source: "embedded" },
-    raw: false,
-  };
+  const config = runConfig({ dataset, strategies: [{ spec: "greedy", canonical: "greedy" }] });
   const problems: EvalProblem[] = ["e0", "e1", "e2", "h0", "h1", "h2"].map((id) => ({
     id,
     prompt: `Q:${id}\n`,
@@ -82,21 +86,7 @@ export function handBuiltRun(dataset = "arith:validation:3"): string {
  */
 export function scoredRun(): string {
   const dir = join(mkdtempSync(join(tmpdir(), "deliberate-tune-")), "scored");
-  const config: EvalConfig = {
-    version: 1,
-    dataset: "arith:validation:12",
-    where: [],
-    grading: "arith",
-    strategies: [],
-    samples: 4,
-    temperature: 0.8,
-    topP: 1,
-    maxTokens: 64,
-    seed: 0,
-    model: { source: "embedded" },
-    raw: false,
-    scorer: "genprm",
-  };
+  const config = runConfig({ dataset: "arith:validation:12", strategies: [], scorer: "genprm" });
   const ids = [
     ...Array.from({ length: 6 }, (_, i) => `e${i}`),
     ...Array.from({ length: 6 }, (_, i) => `h${i}`),
