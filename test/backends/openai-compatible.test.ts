@@ -81,7 +81,7 @@ describe("OpenAI-compatible backend against deliberate serve", () => {
     assert.ok(!response.completions[0]!.text.includes("\n"));
   });
 
-  test("top-k and min-p reach the server only when they truncate", async () => {
+  test("top-k and min-p reach a server without sampling defaults of its own only when they truncate", async () => {
     const model = client();
     await model.complete({
       prompt: "57+38-19+44",

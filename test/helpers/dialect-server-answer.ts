@@ -50,8 +50,7 @@ export async function answer(
     n,
     temperature: Number(body.temperature ?? 1),
     topP: Number(body.top_p ?? 1),
-    ...(body.top_k ? { topK: Number(body.top_k) } : {}),
-    ...(body.min_p ? { minP: Number(body.min_p) } : {}),
+    ...truncation(dialect, body),
     ...(body.max_tokens !== undefined ? { maxTokens: Number(body.max_tokens) } : {}),
     ...(Array.isArray(body.stop) ? { stop: body.stop as string[] } : {}),
     ...(body.seed !== undefined ? { seed: Number(body.seed) } : {}),
@@ -184,4 +183,16 @@ function logprobShape(dialect: ServerDialect, chat: boolean, entries: Listed[], 
 
 function bytes(text: string): number[] {
   return [...Buffer.from(text, "utf8")];
+}
+
+/**
+ * The truncation a server applies: what the request asks, else its defaults. llama.cpp's server
+ * keeps the 40 likeliest tokens and those at least 0.05 × the likeliest when a request sets neither
+ * (its `generation_settings`); the others keep the whole distribution.
+ */
+function truncation(dialect: string, body: Record<string, unknown>): { topK?: number; minP?: number } {
+  const defaults = dialect === "llama.cpp" ? { top_k: 40, min_p: 0.05 } : { top_k: 0, min_p: 0 };
+  const topK = Number(body.top_k ?? defaults.top_k);
+  const minP = Number(body.min_p ?? defaults.min_p);
+  return { ...(topK > 0 ? { topK } : {}), ...(minP > 0 ? { minP } : {}) };
 }

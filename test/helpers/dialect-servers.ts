@@ -24,6 +24,8 @@ import { stream } from "./dialect-server-stream.js";
  *   loses as many trailing entries as the stop string has tokens (`POST /tokenize`).
  * - `continue_final_message` on chat answers the whole assistant message: prefix + new text.
  * - `usage.prompt_tokens_details.cached_tokens` is the prompt tokens served from the slot's cache.
+ * - A request that sets no `top_k` / `min_p` is sampled with the server's defaults, top-k 40 and
+ *   min-p 0.05 (`__verbose.generation_settings`); `top_k: 0` and `min_p: 0` keep every token.
  * - Streamed (`"stream": true`): one event per token; with `verbose` every event's `__verbose` has
  *   `tokens_predicted` so far and each choice's last one its stop; with `return_progress` an event
  *   with `prompt_progress: {total, cache, processed}` comes before the first token; each choice's

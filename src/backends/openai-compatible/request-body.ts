@@ -24,10 +24,7 @@ export function completionBody(
     seed,
     temperature: request.temperature ?? 1,
     top_p: request.topP ?? 1,
-    // top_k and min_p are extensions of llama.cpp's server, vLLM and SGLang: sent only when they
-    // change something, so a plain OpenAI server never sees them unasked.
-    ...(request.topK ? { top_k: request.topK } : {}),
-    ...(request.minP ? { min_p: request.minP } : {}),
+    ...truncationFields(request, dialect),
     ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
     ...(stops.length ? { stop: stops } : {}),
     ...dialectFields(dialect),
@@ -99,4 +96,19 @@ export function scoreBody(model: string, head: string, request: ScoreRequest): R
 /** The affinity key of a request: its prompt, so samples and search nodes of one prompt stay together. */
 export function affinityKey(prompt: Prompt): string {
   return typeof prompt === "string" ? prompt : JSON.stringify(prompt.messages);
+}
+
+/**
+ * `top_k` and `min_p`: extensions of llama.cpp's server, vLLM and SGLang. llama.cpp's server applies
+ * its own defaults when a request leaves them out (top-k 40, min-p 0.05), so a request for the whole
+ * distribution would be truncated there: it always gets both, 0 meaning "keep all". Other servers
+ * keep the whole distribution by default and get them only when they truncate, so a plain OpenAI
+ * server never sees them unasked.
+ */
+function truncationFields(request: CompletionRequest, dialect: Dialect): Record<string, number> {
+  if (dialect === "llama.cpp") return { top_k: request.topK ?? 0, min_p: request.minP ?? 0 };
+  return {
+    ...(request.topK ? { top_k: request.topK } : {}),
+    ...(request.minP ? { min_p: request.minP } : {}),
+  };
 }
