@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { createServer as createHttpServer, type IncomingMessage } from "node:http";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { LlamaCppModel } from "../../src/backends/llama-cpp/index.js";
 import { OpenAICompatibleModel } from "../../src/backends/openai-compatible/index.js";
 import { BackendError, ConfigError } from "../../src/core/errors.js";
 import { createServer as createDeliberateServer, type DeliberateServer } from "../../src/server/index.js";
+import { readBody } from "../helpers/dialect-servers.js";
 import { ARITH_PROMPT, loadPolicy } from "../helpers/models.js";
 
 // These run against `deliberate serve` (src/server) on loopback over the real embedded model, set up
@@ -241,16 +242,4 @@ async function startProxy(target: string, failFirst = 0): Promise<Proxy> {
     requests,
     close: () => new Promise((resolve) => proxy.close(() => resolve())),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk) => {
-      data += chunk;
-    });
-    req.on("end", () => resolve(data));
-    req.on("error", reject);
-  });
 }
