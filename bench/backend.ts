@@ -32,7 +32,7 @@ import { parseArgs } from "node:util";
 import { getLlama, type LlamaContextSequence, LlamaLogLevel, type Token } from "node-llama-cpp";
 import { LlamaCppModel } from "../src/backends/llama-cpp/index.js";
 import { OpenAICompatibleModel } from "../src/backends/openai-compatible/index.js";
-import { writeRandomGguf } from "../tools/random-gguf.js";
+import { benchmarkGguf } from "../tools/random-gguf.js";
 
 const { values } = parseArgs({
   options: {
@@ -67,15 +67,6 @@ const settings = {
   k40: { temperature: 0.8, topK: 40, topP: 0.95 },
 } as const;
 type Setting = keyof typeof settings;
-
-async function modelFile(vocab: number): Promise<string> {
-  const file = path.join("tools", ".work", "random-gguf", `vocab-${vocab}.gguf`);
-  if (!existsSync(file)) {
-    process.stderr.write(`writing ${file} …\n`);
-    await writeRandomGguf({ vocab, out: file });
-  }
-  return file;
-}
 
 /** node-llama-cpp's own path: one `evaluate` generator per sequence, all at once. */
 async function nativePath(
@@ -113,7 +104,7 @@ const llama = await getLlama({
 });
 const rows: string[] = [];
 for (const vocab of vocabs) {
-  const file = await modelFile(vocab);
+  const file = await benchmarkGguf(vocab);
   const ours = await LlamaCppModel.load({ model: file, parallel, gpu: false, threads: 1 });
   const theirsModel = await llama.loadModel({ modelPath: file });
   const theirsContext = await theirsModel.createContext({

@@ -15,11 +15,9 @@
  * a busy machine; wall time is printed beside it. One compute thread, full-distribution sampling at
  * temperature 0.8. Prints figures, asserts nothing.
  */
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
-import { writeRandomGguf } from "../tools/random-gguf.js";
+import { benchmarkGguf } from "../tools/random-gguf.js";
 
 const { values } = parseArgs({
   options: {
@@ -52,8 +50,7 @@ console.log(
   "vocab\tn\tdecode only (CPU µs/token, wall)\tdecode + draw (CPU µs/token, wall)\tdecode only, batch in shuffled sequence order",
 );
 for (const vocab of values.vocab.split(",").map(Number)) {
-  const file = path.join("tools", ".work", "random-gguf", `vocab-${vocab}.gguf`);
-  if (!existsSync(file)) await writeRandomGguf({ vocab, out: file });
+  const file = await benchmarkGguf(vocab);
   const model = await llama.loadModel({ modelPath: file });
   const context = await model.createContext({
     contextSize: 4096,

@@ -10,7 +10,7 @@
  * so after the final norm it is positive at every position, and the end token's output row is
  * −100 on that dimension and 0 elsewhere. Every sample then runs to its token limit.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { readGgufFileInfo } from "node-llama-cpp";
@@ -124,6 +124,19 @@ interface Tensor {
   dims: number[];
   type: typeof F32 | typeof F16;
   fill: (row: number, column: number) => number;
+}
+
+/**
+ * The random-weight GGUF of the policy's shape with `vocab` tokens in tools/.work/random-gguf/
+ * (the benchmarks' files), written on first use; returns its path.
+ */
+export async function benchmarkGguf(vocab: number): Promise<string> {
+  const file = path.join("tools", ".work", "random-gguf", `vocab-${vocab}.gguf`);
+  if (!existsSync(file)) {
+    process.stderr.write(`writing ${file} …\n`);
+    await writeRandomGguf({ vocab, out: file });
+  }
+  return file;
 }
 
 /** Writes the GGUF; returns its path. */
