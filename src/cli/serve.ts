@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { Dialect } from "../backends/openai-compatible/dialect.js";
 import { embeddedModels, embeddedScorerSpec } from "../defaults.js";
+import { checkApiKey } from "../server/auth.js";
 import { createServer } from "../server/index.js";
 import { requestLogLine } from "../server/log.js";
 import { openModel } from "./open-model.js";
@@ -75,6 +76,9 @@ export function registerServe(program: Command): void {
       10_000,
     )
     .action(async (flags: ServeFlags) => {
+      const apiKey = flags.apiKey ?? process.env.DELIBERATE_API_KEY;
+      // A key the server cannot check fails before the model loads.
+      if (apiKey) checkApiKey(apiKey);
       const { model, embedded } = await openModel({
         ...(flags.model ? { model: flags.model } : {}),
         ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
@@ -93,7 +97,6 @@ export function registerServe(program: Command): void {
         : undefined;
       const scorer =
         flags.scorer ?? (embedded && existsSync(embeddedModels.genprm) ? embeddedScorerSpec : undefined);
-      const apiKey = flags.apiKey ?? process.env.DELIBERATE_API_KEY;
       const server = createServer({
         model,
         modelName: embedded ? "tiny" : model.id,

@@ -6,17 +6,22 @@ import { ApiError } from "./errors.js";
 /** RFC 6750's bearer token syntax, the only keys `hono/bearer-auth` can match. */
 const TOKEN_SYNTAX = /^[A-Za-z0-9._~+/-]+=*$/;
 
+/** Throws a {@link ConfigError} when `apiKey` has characters a bearer token cannot carry. */
+export function checkApiKey(apiKey: string): void {
+  if (!TOKEN_SYNTAX.test(apiKey)) {
+    throw new ConfigError(
+      "the API key must be a bearer token: letters, digits and -._~+/ (then = padding); pick another key",
+    );
+  }
+}
+
 /**
  * The API key check of `/v1/*` (Hono's bearer auth, timing-safe): every refusal is a 401 with
  * OpenAI's error object (`invalid_request_error` / `invalid_api_key`), as OpenAI clients expect.
  * @throws ConfigError when the key has characters a bearer token cannot carry.
  */
 export function apiKeyAuth(apiKey: string): MiddlewareHandler {
-  if (!TOKEN_SYNTAX.test(apiKey)) {
-    throw new ConfigError(
-      "the API key must be a bearer token: letters, digits and -._~+/ (then = padding); pick another key",
-    );
-  }
+  checkApiKey(apiKey);
   return bearerAuth({
     token: apiKey,
     noAuthenticationHeader: {
